@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import type { Utm } from './referrer.js';
+import type { VisitorIds } from './visitor-id.js';
+
+/** Plausible's session: it ends after 30 minutes without an event. */
+export const SESSION_TIMEOUT_SECONDS = 30 * 60;
+
+/** What the session store needs to know about an accepted event. */
+export interface SessionEvent {
+  siteId: number;
+  userIds: VisitorIds;
+  /** Unix seconds (UTC). */
+  timestamp: number;
+  name: string;
+  hostname: string;
+  pathname: string;
+  interactive: boolean;
+  referrer: string;
+  referrerSource: string;
+  utm: Utm;
+  countryCode: string;
+  browser: string;
+  browserVersion: string;
+  os: string;
+  osVersion: string;
+  device: string;
+}
+
+/**
+ * One row of the sessions table (`VersionedCollapsingMergeTree(sign, version)`): every change writes the
+ * previous state again with sign −1 and the new state with sign +1, so ClickHouse collapses them to one.
+ */
+export interface SessionRow {
+  session_id: bigint;
+  sign: 1 | -1;
+  version: number;
+  site_id: number;
+  user_id: bigint;
+  hostname: string;
+  /** Unix seconds of the first event. */
+  start: number;
+  /** Unix seconds of the latest event. */
+  timestamp: number;
+  /** Seconds between the first and the latest event. */
+  duration: number;
+  pageviews: number;
+  events: number;
+  is_bounce: 0 | 1;
+  entry_page: string;
+  exit_page: string;
+  referrer: string;
+  referrer_source: string;
+  utm_source: string;
+  utm_medium: string;
+  utm_campaign: string;
+  utm_content: string;
+  utm_term: string;
+  country_code: string;
+  browser: string;
+  browser_version: string;
+  os: string;
+  os_version: string;
+  device: string;
+}
+
+export interface SessionUpdate {
+  sessionId: bigint;
+  /** The session's visitor id: the previous-salt id when the session began before the salt rotated. */
+  userId: bigint;
+  /** Rows to append: one (+1) for a new session; a cancel (−1) and a new state (+1) for an update. */
+  rows: SessionRow[];
+}
+
+export interface SessionStoreOptions {
+  timeoutSeconds?: number;
+  /** Session id source; injected by tests for stable ids. */
+  newSessionId?: () => bigint;
+}
+
+/**
+ * Open sessions kept in memory by (site, visitor). One process owns them; with several servers behind a
+ * load balancer, visitors must stick to one (hash on client IP) or sessions split — as in Plausible.
+ */
+export class SessionStore {
+  private readonly sessions = new Map<string, SessionRow>();
+  private readonly timeoutSeconds: number;
+  private readonly newSessionId: () => bigint;
+
+  constructor(options: SessionStoreOptions = {}) {
+    this.timeoutSeconds = options.timeoutSeconds ?? SESSION_TIMEOUT_SECONDS;
+    this.newSessionId = options.newSessionId ?? randomSessionId;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  onEvent(event: SessionEvent): SessionUpdate {
+    const found = this.findOpen(event);
+    if (!found) {
+      const row = startSession(event, this.newSessionId());
+      this.sessions.set(sessionKey(event.siteId, event.userIds.current), row);
+      return { sessionId: row.session_id, userId: row.user_id, rows: [row] };
+    }
+    const [key, previous] = found;
+    const next = continueSession(previous, event);
+    this.sessions.set(key, next);
+    return { sessionId: next.session_id, userId: next.user_id, rows: [{ ...previous, sign: -1 }, next] };
+  }
+
+  /** Forgets sessions idle for the timeout; call it every minute or so. Returns how many were dropped. */
+  evictIdle(nowSeconds: number): number {
+    let evicted = 0;
+    for (const [key, row] of this.sessions) {
+      if (nowSeconds - row.timestamp >= this.timeoutSeconds) {
+        this.sessions.delete(key);
+        evicted++;
+      }
+    }
+    return evicted;
+  }
+
+  private findOpen(event: SessionEvent): [string, SessionRow] | undefined {
+    const candidates = [event.userIds.current, event.userIds.previous];
+    for (const userId of candidates) {
+      if (userId === null) continue;
+      const key = sessionKey(event.siteId, userId);
+      const row = this.sessions.get(key);
+      if (row && event.timestamp - row.timestamp < this.timeoutSeconds) return [key, row];
+    }
+    return undefined;
+  }
+}
+
+function sessionKey(siteId: number, userId: bigint): string {
+  return `${siteId}:${userId}`;
+}
+
+function randomSessionId(): bigint {
+  return randomBytes(8).readBigUInt64BE(0);
+}
+
+function startSession(event: SessionEvent, sessionId: bigint): SessionRow {
+  const isPageview = event.name === 'pageview';
+  return {
+    session_id: sessionId,
+    sign: 1,
+    version: 1,
+    site_id: event.siteId,
+    user_id: event.userIds.current,
+    hostname: event.hostname,
+    start: event.timestamp,
+    timestamp: event.timestamp,
+    duration: 0,
+    pageviews: isPageview ? 1 : 0,
+    events: 1,
+    is_bounce: 1,
+    entry_page: isPageview ? event.pathname : '',
+    exit_page: isPageview ? event.pathname : '',
+    referrer: event.referrer,
+    referrer_source: event.referrerSource,
+    utm_source: event.utm.source,
+    utm_medium: event.utm.medium,
+    utm_campaign: event.utm.campaign,
+    utm_content: event.utm.content,
+    utm_term: event.utm.term,
+    country_code: event.countryCode,
+    browser: event.browser,
+    browser_version: event.browserVersion,
+    os: event.os,
+    os_version: event.osVersion,
+    device: event.device,
+  };
+}
+
+function continueSession(previous: SessionRow, event: SessionEvent): SessionRow {
+  const isPageview = event.name === 'pageview';
+  // Events can arrive slightly out of order (beacons, retries): time only moves forward.
+  const timestamp = Math.max(previous.timestamp, event.timestamp);
+  return {
+    ...previous,
+    sign: 1,
+    version: previous.version + 1,
+    timestamp,
+    duration: timestamp - previous.start,
+    pageviews: previous.pageviews + (isPageview ? 1 : 0),
+    events: previous.events + 1,
+    // A second page or any interaction means the visitor engaged; a non-interactive ping does not.
+    is_bounce: previous.is_bounce === 1 && !event.interactive ? 1 : 0,
+    entry_page: previous.entry_page || (isPageview ? event.pathname : ''),
+    exit_page: isPageview ? event.pathname : previous.exit_page,
+  };
+}
