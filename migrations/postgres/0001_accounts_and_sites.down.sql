@@ -1,0 +1,4 @@
+DROP TABLE site_memberships;
+DROP TABLE sites;
+DROP TABLE user_sessions;
+DROP TABLE users;

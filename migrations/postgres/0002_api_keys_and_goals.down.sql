@@ -1,0 +1,2 @@
+DROP TABLE goals;
+DROP TABLE api_keys;

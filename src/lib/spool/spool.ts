@@ -1,0 +1,398 @@
+/**
+ * The durable spool between `POST /api/event` and ClickHouse (DESIGN §5 "Durability").
+ *
+ * `append` resolves only once the record's bytes are fsynced, so a 202 means "on disk". Group
+ * commit: one write + fdatasync is in flight at a time; appends arriving meanwhile queue up and
+ * share the next one, so a burst of N requests costs a handful of fsyncs, not N.
+ *
+ * The newest segment is the only one written to; the flusher asks for it to be sealed and then owns
+ * the sealed segments (read, insert, remove). After a crash nothing is appended to old segments
+ * again: a fresh segment is started, and the old ones (torn tail included) become sealed.
+ *
+ * One Spool per directory: the caller holds the DATA_DIR lock (storage/data-dir-lock.ts).
+ */
+import { mkdir, open, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SpoolClosedError, SpoolFullError, SpoolWriteError } from './errors.js';
+import {
+  appendedAtOf,
+  decodePayload,
+  encodeRecord,
+  scanSegment,
+  type SpoolRecord,
+  type StoredRecord,
+} from './record.js';
+import { fsyncDirectory, listSegments, readOrCreateSpoolId, segmentName } from './segment-files.js';
+
+export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
+export const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
+
+export interface SpoolOptions {
+  /** The spool directory (DATA_DIR/spool); created when missing. */
+  dir: string;
+  /** Bytes on disk (plus queued) beyond which `append` rejects with SpoolFullError. Default 1 GiB. */
+  maxBytes?: number;
+  /** A segment is rotated once it holds this many bytes. Default 8 MiB. */
+  segmentBytes?: number;
+  /** Makes written bytes durable. Default `fdatasync`; tests inject counters or failures. */
+  sync?: (file: FileHandle) => Promise<void>;
+  /** Wall clock in ms, stored with each record for lag reporting. */
+  now?: () => number;
+}
+
+export interface SealedSegment {
+  name: string;
+  bytes: number;
+  records: number;
+}
+
+export interface SegmentContents {
+  name: string;
+  records: StoredRecord[];
+  /** Bytes of a record torn by a crash at the end of the file, ignored. */
+  tornTailBytes: number;
+  /** Damaged complete lines, skipped. */
+  corruptLines: number;
+}
+
+export interface SpoolStats {
+  /** Segment files, the one being written included. */
+  segments: number;
+  /** Sealed segments waiting for the flusher. */
+  sealedSegments: number;
+  /** Bytes on disk plus bytes queued for the next write: what `maxBytes` bounds. */
+  pendingBytes: number;
+  /** Records not yet removed by the flusher (durable or queued). */
+  pendingRecords: number;
+  /** Event and session rows appended since open and not yet removed (the flusher's row trigger). */
+  pendingRows: number;
+  /** Append time (ms) of the oldest record still in the spool. */
+  oldestRecordAt?: number;
+  maxBytes: number;
+  /** pendingBytes / maxBytes: the health check warns well before 1. */
+  usedRatio: number;
+  /** Records acknowledged since open. */
+  appended: number;
+  /** fsync calls since open: far fewer than `appended` thanks to group commit. */
+  fsyncs: number;
+  /** Set once a write failed and the tail could not be restored; appends are refused. */
+  brokenReason?: string;
+}
+
+interface SegmentState {
+  name: string;
+  bytes: number;
+  records: number;
+  /** Event + session rows; 0 for segments recovered at open (not parsed until flushed). */
+  rows: number;
+  firstAppendedAt: number | undefined;
+}
+
+interface PendingAppend {
+  line: Buffer;
+  rows: number;
+  appendedAt: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+interface SealRequest {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export class Spool {
+  readonly dir: string;
+  /** Random per directory; part of every deduplication token (see segment-files.ts). */
+  readonly id: string;
+  readonly maxBytes: number;
+  private readonly segmentBytes: number;
+  private readonly syncFile: (file: FileHandle) => Promise<void>;
+  private readonly now: () => number;
+
+  private readonly sealed: SegmentState[];
+  private active: SegmentState;
+  private activeFile: FileHandle;
+  private activeSequence: number;
+
+  private queue: PendingAppend[] = [];
+  private sealRequests: SealRequest[] = [];
+  /** Bytes queued or being written: counted against maxBytes before they are on disk. */
+  private reservedBytes = 0;
+  private reservedRecords = 0;
+  private writer: Promise<void> | undefined;
+  private closed = false;
+  private broken: SpoolWriteError | undefined;
+  private appended = 0;
+  private fsyncs = 0;
+  private readonly appendListeners = new Set<() => void>();
+
+  private constructor(init: {
+    options: SpoolOptions;
+    id: string;
+    sealed: SegmentState[];
+    activeFile: FileHandle;
+    activeSequence: number;
+  }) {
+    const { options } = init;
+    this.dir = options.dir;
+    this.id = init.id;
+    this.maxBytes = options.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
+    this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.syncFile = options.sync ?? ((file) => file.datasync());
+    this.now = options.now ?? Date.now;
+    this.sealed = init.sealed;
+    this.activeFile = init.activeFile;
+    this.activeSequence = init.activeSequence;
+    this.active = emptySegment(segmentName(init.activeSequence));
+  }
+
+  /**
+   * Opens the spool, recovering what a previous process left: every existing segment becomes sealed
+   * (its valid records will be replayed by the flusher) and a new segment is started for appends.
+   */
+  static async open(options: SpoolOptions): Promise<Spool> {
+    await mkdir(options.dir, { recursive: true });
+    const id = await readOrCreateSpoolId(options.dir);
+    const existing = await listSegments(options.dir);
+    const activeSequence = (existing.at(-1)?.sequence ?? 0) + 1;
+    const activeFile = await createSegmentFile(options.dir, segmentName(activeSequence));
+
+    const sealed: SegmentState[] = [];
+    for (const { name } of existing) {
+      const recovered = await inspectSegment(join(options.dir, name), name);
+      if (recovered.records === 0) {
+        // Safe now that a newer segment exists to carry the sequence forward.
+        await unlink(join(options.dir, name));
+      } else {
+        sealed.push(recovered);
+      }
+    }
+    if (existing.length > sealed.length) await fsyncDirectory(options.dir);
+    return new Spool({ options, id, sealed, activeFile, activeSequence });
+  }
+
+  /** Resolves once the record is fsynced. Rejects with SpoolFullError (answer 503) or SpoolWriteError. */
+  append(record: SpoolRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new SpoolClosedError(this.dir));
+    if (this.broken) return Promise.reject(this.broken);
+    const appendedAt = this.now();
+    const line = encodeRecord(record, appendedAt);
+    const pendingBytes = this.pendingBytes();
+    if (pendingBytes + line.length > this.maxBytes) {
+      return Promise.reject(new SpoolFullError({ pendingBytes, recordBytes: line.length, maxBytes: this.maxBytes }));
+    }
+    this.reservedBytes += line.length;
+    this.reservedRecords += 1;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ line, rows: record.events.length + record.sessions.length, appendedAt, resolve, reject });
+      this.startWriter();
+    });
+  }
+
+  /**
+   * Seals the segment being written (when it holds anything) so the flusher can take it, and returns
+   * the sealed segments oldest first. Records acknowledged before the call are in a sealed segment.
+   */
+  async seal(): Promise<SealedSegment[]> {
+    if (!this.closed && this.active.records > 0) {
+      await new Promise<void>((resolve, reject) => {
+        this.sealRequests.push({ resolve, reject });
+        this.startWriter();
+      });
+    }
+    return this.sealedSegments();
+  }
+
+  sealedSegments(): SealedSegment[] {
+    return this.sealed.map(({ name, bytes, records }) => ({ name, bytes, records }));
+  }
+
+  /** The valid records of a sealed segment; a torn tail and damaged lines are skipped, never parsed. */
+  async readSegment(name: string): Promise<SegmentContents> {
+    this.sealedState(name);
+    const scan = scanSegment(await readFile(join(this.dir, name)));
+    return {
+      name,
+      records: scan.payloads.map((payload) => decodePayload(payload, name)),
+      tornTailBytes: scan.tornTailBytes,
+      corruptLines: scan.corruptLines,
+    };
+  }
+
+  /** Deletes a sealed segment; the flusher calls this only after every row of it was confirmed. */
+  async removeSegment(name: string): Promise<void> {
+    const state = this.sealedState(name);
+    await unlink(join(this.dir, name));
+    // Not needed for safety (a resurrected segment is replayed and deduplicated), but it keeps a
+    // power loss from bringing back a large backlog.
+    await fsyncDirectory(this.dir);
+    this.sealed.splice(this.sealed.indexOf(state), 1);
+  }
+
+  /** Called after each durable batch; the flusher uses it for its row-count trigger. */
+  onAppend(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  stats(): SpoolStats {
+    const pendingBytes = this.pendingBytes();
+    const all = [...this.sealed, this.active];
+    const oldest = all.find((segment) => segment.firstAppendedAt !== undefined)?.firstAppendedAt
+      ?? this.queue[0]?.appendedAt;
+    return {
+      segments: all.length,
+      sealedSegments: this.sealed.length,
+      pendingBytes,
+      pendingRecords: all.reduce((sum, segment) => sum + segment.records, 0) + this.reservedRecords,
+      pendingRows: all.reduce((sum, segment) => sum + segment.rows, 0),
+      ...(oldest === undefined ? {} : { oldestRecordAt: oldest }),
+      maxBytes: this.maxBytes,
+      usedRatio: pendingBytes / this.maxBytes,
+      appended: this.appended,
+      fsyncs: this.fsyncs,
+      ...(this.broken ? { brokenReason: this.broken.message } : {}),
+    };
+  }
+
+  /** Refuses new appends, waits for queued ones to be written, and closes the segment. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.writer) await this.writer;
+    await this.activeFile.close();
+  }
+
+  private pendingBytes(): number {
+    return this.sealed.reduce((sum, segment) => sum + segment.bytes, 0) + this.active.bytes + this.reservedBytes;
+  }
+
+  private sealedState(name: string): SegmentState {
+    const state = this.sealed.find((segment) => segment.name === name);
+    if (!state) throw new Error(`${name} is not a sealed segment of the spool in ${this.dir}`);
+    return state;
+  }
+
+  private startWriter(): void {
+    if (this.writer) return;
+    this.writer = this.drain().finally(() => {
+      this.writer = undefined;
+      if (this.queue.length > 0 || this.sealRequests.length > 0) this.startWriter();
+    });
+  }
+
+  /** The single writer: everything queued while the previous fsync ran goes out in one write + fsync. */
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.sealRequests.length > 0) {
+      if (this.sealRequests.length > 0) {
+        const requests = this.sealRequests.splice(0);
+        try {
+          await this.rotate();
+          for (const request of requests) request.resolve();
+        } catch (error) {
+          for (const request of requests) request.reject(error);
+        }
+      } else if (this.active.bytes >= this.segmentBytes) {
+        // A failed size rotation is not fatal: the current segment just grows past its target.
+        await this.rotate().catch(() => undefined);
+      }
+      const batch = this.queue.splice(0);
+      if (batch.length > 0) await this.writeBatch(batch);
+    }
+  }
+
+  private async writeBatch(batch: PendingAppend[]): Promise<void> {
+    const bytes = Buffer.concat(batch.map((pending) => pending.line));
+    const segment = this.active;
+    try {
+      if (this.broken) throw this.broken;
+      await writeFully(this.activeFile, bytes, segment.bytes);
+      this.fsyncs += 1;
+      await this.syncFile(this.activeFile);
+    } catch (error) {
+      this.release(batch, bytes.length);
+      const failure = error instanceof SpoolWriteError
+        ? error
+        : new SpoolWriteError({ segment: segment.name, broken: !(await this.restoreTail()), cause: error });
+      if (failure.broken) this.broken = failure;
+      for (const pending of batch) pending.reject(failure);
+      return;
+    }
+    this.release(batch, bytes.length);
+    segment.bytes += bytes.length;
+    segment.records += batch.length;
+    segment.firstAppendedAt ??= batch[0]?.appendedAt;
+    segment.rows += batch.reduce((sum, pending) => sum + pending.rows, 0);
+    this.appended += batch.length;
+    for (const pending of batch) pending.resolve();
+    for (const listener of this.appendListeners) listener();
+  }
+
+  private release(batch: PendingAppend[], bytes: number): void {
+    this.reservedBytes -= bytes;
+    this.reservedRecords -= batch.length;
+  }
+
+  /**
+   * After a failed write the unacknowledged bytes may be partly on disk. Cut them off, or a client
+   * that got an error and retried would be stored twice. If even that fails, the spool is broken.
+   */
+  private async restoreTail(): Promise<boolean> {
+    try {
+      await this.activeFile.truncate(this.active.bytes);
+      this.fsyncs += 1;
+      await this.syncFile(this.activeFile);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Starts the next segment; the current one (already fsynced) joins the sealed list. */
+  private async rotate(): Promise<void> {
+    if (this.active.records === 0) return;
+    const nextSequence = this.activeSequence + 1;
+    const nextName = segmentName(nextSequence);
+    const nextFile = await createSegmentFile(this.dir, nextName);
+    const previousFile = this.activeFile;
+    this.sealed.push(this.active);
+    this.active = emptySegment(nextName);
+    this.activeFile = nextFile;
+    this.activeSequence = nextSequence;
+    await previousFile.close().catch(() => undefined);
+  }
+}
+
+function emptySegment(name: string): SegmentState {
+  return { name, bytes: 0, records: 0, rows: 0, firstAppendedAt: undefined };
+}
+
+/** Creates an empty segment durably: its directory entry must exist before records in it are acknowledged. */
+async function createSegmentFile(dir: string, name: string): Promise<FileHandle> {
+  const file = await open(join(dir, name), 'wx', 0o644);
+  await fsyncDirectory(dir);
+  return file;
+}
+
+async function inspectSegment(path: string, name: string): Promise<SegmentState> {
+  const bytes = (await stat(path)).size;
+  if (bytes === 0) return emptySegment(name);
+  const scan = scanSegment(await readFile(path));
+  const first = scan.payloads[0];
+  return {
+    name,
+    bytes,
+    records: scan.payloads.length,
+    rows: 0,
+    firstAppendedAt: first === undefined ? undefined : appendedAtOf(first),
+  };
+}
+
+async function writeFully(file: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const { bytesWritten } = await file.write(bytes, written, bytes.length - written, position + written);
+    written += bytesWritten;
+  }
+}
