@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { ADVISORY_LOCK_SQL, ADVISORY_UNLOCK_SQL, advisoryLockKey } from './advisory-lock.js';
 import { streamWithCursor } from './cursor-stream.js';
+import { StoreUnreachableError } from '../errors.js';
 import { toPostgresError } from './errors.js';
 import { runInTransaction } from './transaction.js';
 import type { PostgresConnection, PostgresQueryable, PostgresStore, PostgresStreamOptions, Row } from './types.js';
@@ -41,18 +42,22 @@ class PgStore implements PostgresStore {
 
   withAdvisoryLock<T>(key: bigint | number, fn: (conn: PostgresConnection) => Promise<T>): Promise<T> {
     const lockKey = advisoryLockKey(key);
-    return this.withClient(async (conn) => {
+    return this.withClient(async (conn, discard) => {
       await conn.query(ADVISORY_LOCK_SQL, [lockKey]);
       let result: T;
       try {
         result = await fn(conn);
       } catch (error) {
-        // If unlocking fails too, the connection is destroyed on release, which ends the lock anyway:
-        // report the section's own error.
-        await conn.query(ADVISORY_UNLOCK_SQL, [lockKey]).catch(() => undefined);
+        // Report the section's own error; if unlocking fails too, destroying the connection ends the lock.
+        await conn.query(ADVISORY_UNLOCK_SQL, [lockKey]).catch(discard);
         throw error;
       }
-      await conn.query(ADVISORY_UNLOCK_SQL, [lockKey]);
+      try {
+        await conn.query(ADVISORY_UNLOCK_SQL, [lockKey]);
+      } catch (error) {
+        discard();
+        throw error;
+      }
       return result;
     });
   }
@@ -92,17 +97,23 @@ class PgStore implements PostgresStore {
     }
   }
 
-  /** Runs fn on one dedicated pooled connection; a connection that failed is destroyed, not reused. */
-  private async withClient<T>(fn: (conn: PostgresConnection) => Promise<T>): Promise<T> {
+  /**
+   * Runs fn on one dedicated pooled connection. The connection goes back to the pool unless it broke
+   * or fn called discard() (e.g. a lock could not be released): then it is destroyed.
+   */
+  private async withClient<T>(fn: (conn: PostgresConnection, discard: () => void) => Promise<T>): Promise<T> {
     const client = await this.connect();
-    let failure: Error | undefined;
+    let destroy = false;
+    const discard = () => {
+      destroy = true;
+    };
     try {
-      return await fn(this.wrapClient(client));
+      return await fn(this.wrapClient(client), discard);
     } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
+      if (error instanceof StoreUnreachableError) destroy = true;
       throw error;
     } finally {
-      client.release(failure);
+      client.release(destroy);
     }
   }
 
