@@ -83,7 +83,7 @@ function isCidr(value: string): boolean {
 export const rawConfigSchema = z
   .object({
     BASE_URL: urlWithProtocols(['http:', 'https:'], 'https://stats.example.com'),
-    PORT: integer(1, 65535),
+    PORT: integer(0, 65535),
     LISTEN_IP: z
       .string()
       .trim()

@@ -223,7 +223,12 @@ export class Spool {
   /** Deletes a sealed segment; the flusher calls this only after every row of it was confirmed. */
   async removeSegment(name: string): Promise<void> {
     const state = this.sealedState(name);
-    await unlink(join(this.dir, name));
+    try {
+      await unlink(join(this.dir, name));
+    } catch (error) {
+      // Already gone (a retry after the unlink succeeded but the fsync below failed): done either way.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
     // Not needed for safety (a resurrected segment is replayed and deduplicated), but it keeps a
     // power loss from bringing back a large backlog.
     await fsyncDirectory(this.dir);

@@ -1,0 +1,64 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IngestCounters } from '../ingest/drop-reasons.js';
+import type { IngestPipeline } from '../ingest/pipeline.js';
+import type { Flusher, Spool } from '../spool/index.js';
+import type { OpenedStores } from '../storage/open.js';
+import type { BuiltTracker } from '../tracker/build.js';
+import { serverHealth } from './health.js';
+import { CORS_HEADERS, sendJson } from './http.js';
+import type { Logger } from './log.js';
+import { handleEvent } from './routes/event.js';
+import { serveTracker } from './routes/tracker.js';
+
+export interface AppContext {
+  stores: OpenedStores;
+  pipeline: IngestPipeline;
+  spool: Spool;
+  flusher: Flusher;
+  counters: IngestCounters;
+  tracker: BuiltTracker;
+  log: Logger;
+  system: () => Record<string, unknown>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+const TRACKER_PATH = /^\/js\/(script|plausible)(\.[a-z-]+)*\.js$/;
+
+/** The HTTP surface of the server; each route is a small handler in routes/ or here. */
+export function createApp(ctx: AppContext): RequestListener {
+  const routes: Record<string, Handler> = {
+    'POST /api/event': (req, res) => handleEvent(ctx, req, res),
+    'OPTIONS /api/event': (_req, res) => {
+      res.writeHead(204, CORS_HEADERS);
+      res.end();
+    },
+    'GET /api/health/live': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    'GET /api/health/ready': async (_req, res) => {
+      const health = await serverHealth(ctx);
+      sendJson(res, health.status === 'critical' ? 503 : 200, health);
+    },
+    'GET /api/health': async (_req, res) => {
+      const health = await serverHealth(ctx);
+      sendJson(res, health.status === 'critical' ? 503 : 200, health);
+    },
+    'GET /api/system': (_req, res) => sendJson(res, 200, ctx.system()),
+  };
+
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+    const handler: Handler | undefined =
+      routes[`${method} ${url.pathname}`] ??
+      (method === 'GET' && TRACKER_PATH.test(url.pathname) ? (rq, rs) => serveTracker(ctx.tracker, rq, rs) : undefined);
+    if (!handler) {
+      sendJson(res, 404, { error: `no route for ${method} ${url.pathname}` });
+      return;
+    }
+    Promise.resolve(handler(req, res, url)).catch((error: unknown) => {
+      ctx.log.error('request failed', { route: `${method} ${url.pathname}`, error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  };
+}

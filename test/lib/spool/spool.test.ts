@@ -1,0 +1,211 @@
+import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SpoolClosedError, SpoolFullError, SpoolWriteError } from '../../../src/lib/spool/errors.js';
+import { Spool } from '../../../src/lib/spool/spool.js';
+import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
+import { eventRow, recordFor } from './fixtures/rows.js';
+
+let temp: TempDir;
+let dir: string;
+
+beforeEach(async () => {
+  temp = await makeTempDir('analytics-spool-');
+  dir = join(temp.path, 'spool');
+});
+afterEach(async () => {
+  await temp.remove();
+});
+
+async function readAll(spool: Spool) {
+  const records = [];
+  for (const segment of await spool.seal()) records.push(...(await spool.readSegment(segment.name)).records);
+  return records;
+}
+
+async function segmentFiles(): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name.endsWith('.seg')).sort();
+}
+
+describe('Spool', () => {
+  it('group-commits concurrent appends: far fewer fsyncs than appends, every record read back', async () => {
+    let fsyncs = 0;
+    const spool = await Spool.open({
+      dir,
+      sync: async (file) => {
+        fsyncs += 1;
+        await file.datasync();
+      },
+    });
+    await Promise.all(Array.from({ length: 500 }, (_, id) => spool.append(recordFor(id))));
+
+    expect(spool.stats().appended).toBe(500);
+    expect(spool.stats().fsyncs).toBe(fsyncs);
+    expect(fsyncs).toBeLessThan(50);
+    const records = await readAll(spool);
+    expect(records.map((record) => record.events[0]?.pathname)).toEqual(
+      Array.from({ length: 500 }, (_, id) => `/e/${id}`),
+    );
+    await spool.close();
+  });
+
+  it('round-trips rows exactly: 64-bit ids as bigint, strings with quotes and newlines', async () => {
+    const spool = await Spool.open({ dir, now: () => 1_700_000_000_123 });
+    await spool.append(recordFor(10));
+    const [record] = await readAll(spool);
+    expect(record?.appendedAt).toBe(1_700_000_000_123);
+    expect(record?.events).toEqual([eventRow(10)]);
+    expect(typeof record?.sessions[0]?.user_id).toBe('bigint');
+    await spool.close();
+  });
+
+  it('ignores a record torn by a crash at the end of a segment and keeps the earlier ones', async () => {
+    const first = await Spool.open({ dir });
+    for (let id = 0; id < 3; id += 1) await first.append(recordFor(id));
+    await first.close();
+    const [segment] = await segmentFiles();
+    const path = join(dir, segment!);
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    // Half of a fourth record, as a crash in the middle of a write leaves it.
+    const fourth = lines[2]!.replace('/e/2', '/e/3');
+    await appendFile(path, fourth.slice(0, fourth.length / 2));
+
+    const reopened = await Spool.open({ dir });
+    expect(reopened.stats().pendingRecords).toBe(3);
+    const contents = await reopened.readSegment(segment!);
+    expect(contents.records.map((record) => record.events[0]?.pathname)).toEqual(['/e/0', '/e/1', '/e/2']);
+    expect(contents.tornTailBytes).toBe(Math.floor(fourth.length / 2));
+    await reopened.close();
+  });
+
+  it('skips a damaged complete line (CRC mismatch) instead of parsing it', async () => {
+    const first = await Spool.open({ dir });
+    for (let id = 0; id < 3; id += 1) await first.append(recordFor(id));
+    await first.close();
+    const [segment] = await segmentFiles();
+    const path = join(dir, segment!);
+    // Flip one digit inside the second record: still valid JSON, wrong checksum.
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.replace('"/e/1"', '"/e/7"'));
+
+    const reopened = await Spool.open({ dir });
+    const contents = await reopened.readSegment(segment!);
+    expect(contents.records.map((record) => record.events[0]?.pathname)).toEqual(['/e/0', '/e/2']);
+    expect(contents.corruptLines).toBe(1);
+    await reopened.close();
+  });
+
+  it('ignores a zero-filled tail (power loss after the size grew, before the data landed)', async () => {
+    const first = await Spool.open({ dir });
+    await first.append(recordFor(0));
+    await first.close();
+    const [segment] = await segmentFiles();
+    const path = join(dir, segment!);
+    await truncate(path, (await stat(path)).size + 4096);
+
+    const reopened = await Spool.open({ dir });
+    const contents = await reopened.readSegment(segment!);
+    expect(contents.records).toHaveLength(1);
+    expect(contents.tornTailBytes).toBe(4096);
+    await reopened.close();
+  });
+
+  it('never appends to a segment left by a previous process, and never reuses a segment number', async () => {
+    const first = await Spool.open({ dir });
+    await first.append(recordFor(0));
+    await first.close();
+    expect(await segmentFiles()).toEqual(['000000000001.seg']);
+
+    const second = await Spool.open({ dir });
+    expect(second.sealedSegments().map((segment) => segment.name)).toEqual(['000000000001.seg']);
+    await second.append(recordFor(1));
+    const sealed = await second.seal();
+    expect(sealed.map((segment) => segment.name)).toEqual(['000000000001.seg', '000000000002.seg']);
+    for (const segment of sealed) await second.removeSegment(segment.name);
+    await second.close();
+
+    // Everything was removed except the empty segment being written: the sequence carries on from it.
+    const third = await Spool.open({ dir });
+    await third.append(recordFor(2));
+    expect((await third.seal()).map((segment) => segment.name)).toEqual(['000000000004.seg']);
+    expect(await segmentFiles()).toEqual(['000000000004.seg', '000000000005.seg']);
+    expect(third.id).toBe(first.id);
+    await third.close();
+  });
+
+  it('rotates segments by size', async () => {
+    const spool = await Spool.open({ dir, segmentBytes: 4096 });
+    for (let id = 0; id < 40; id += 1) await spool.append(recordFor(id));
+    const sealed = await spool.seal();
+    expect(sealed.length).toBeGreaterThan(3);
+    expect(sealed.reduce((sum, segment) => sum + segment.records, 0)).toBe(40);
+    for (const segment of sealed.slice(0, -1)) expect(segment.bytes).toBeLessThan(4096 + 2048);
+    expect((await readAll(spool)).map((record) => record.events[0]?.pathname)).toHaveLength(40);
+    await spool.close();
+  });
+
+  it('rejects with SpoolFullError beyond maxBytes, keeps everything it accepted, and accepts again once drained', async () => {
+    const spool = await Spool.open({ dir, maxBytes: 20_000 });
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, id) => spool.append(recordFor(id))));
+    const accepted = results.filter((result) => result.status === 'fulfilled').length;
+    const refused = results.filter((result) => result.status === 'rejected');
+    expect(accepted).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const result of refused) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(SpoolFullError);
+    const stats = spool.stats();
+    expect(stats.pendingBytes).toBeLessThanOrEqual(20_000);
+    expect(stats.usedRatio).toBeGreaterThan(0.9);
+    expect(stats.pendingRecords).toBe(accepted);
+
+    const sealed = await spool.seal();
+    expect((await readAll(spool)).length).toBe(accepted);
+    for (const segment of sealed) await spool.removeSegment(segment.name);
+    expect(spool.stats().pendingBytes).toBe(0);
+    await expect(spool.append(recordFor(99))).resolves.toBeUndefined();
+    await spool.close();
+  });
+
+  it('cuts a batch whose fsync failed off the segment, so a client retry is not stored twice', async () => {
+    let failNext = false;
+    const spool = await Spool.open({
+      dir,
+      sync: async (file) => {
+        if (failNext) {
+          failNext = false;
+          throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+        }
+        await file.datasync();
+      },
+    });
+    await spool.append(recordFor(0));
+    failNext = true;
+    const failed = spool.append(recordFor(1));
+    await expect(failed).rejects.toBeInstanceOf(SpoolWriteError);
+    await expect(failed).rejects.toMatchObject({ broken: false });
+    await spool.append(recordFor(2));
+    expect((await readAll(spool)).map((record) => record.events[0]?.pathname)).toEqual(['/e/0', '/e/2']);
+    await spool.close();
+  });
+
+  it('refuses appends after close but writes what was queued before', async () => {
+    const spool = await Spool.open({ dir });
+    const queued = Promise.all(Array.from({ length: 20 }, (_, id) => spool.append(recordFor(id))));
+    await spool.close();
+    await expect(queued).resolves.toHaveLength(20);
+    await expect(spool.append(recordFor(20))).rejects.toBeInstanceOf(SpoolClosedError);
+    const reopened = await Spool.open({ dir });
+    expect(reopened.stats().pendingRecords).toBe(20);
+    await reopened.close();
+  });
+
+  it('reports the age of the oldest pending record, also for segments recovered at open', async () => {
+    const first = await Spool.open({ dir, now: () => 1_000 });
+    expect(first.stats().oldestRecordAt).toBeUndefined();
+    await first.append(recordFor(0));
+    await first.close();
+    const reopened = await Spool.open({ dir, now: () => 5_000 });
+    await reopened.append(recordFor(1));
+    expect(reopened.stats()).toMatchObject({ oldestRecordAt: 1_000, pendingRecords: 2, segments: 2 });
+    await reopened.close();
+  });
+});
