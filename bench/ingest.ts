@@ -1,0 +1,123 @@
+/**
+ * npm run bench:ingest — our POST /api/event (durability on: fsynced spool before 202) against a bare
+ * node:http server that answers 202 to the same request, with the same load tool (autocannon), payload
+ * and connection count in one run. Reports events/s, CPU µs per event, p50/p99 latency, peak RSS, and
+ * p99 at half of our maximum rate. Writes docs/benchmarks.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { prepareDataDir } from '../test/helpers/fixtures.js';
+import { spawnServer } from '../test/helpers/server.js';
+import { makeTempDir } from '../test/helpers/temp-dir.js';
+import { writeBenchmarkSection } from './report.js';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const BODY = JSON.stringify({ n: 'pageview', u: 'https://bench.example/blog/post?utm_source=x', d: 'bench.example', r: 'https://www.google.com/', w: 1280 });
+
+const BARE_SERVER = `
+const http = require('node:http');
+const server = http.createServer((req, res) => {
+  req.on('data', () => {});
+  req.on('end', () => { res.writeHead(202, { 'content-type': 'text/plain' }); res.end('ok'); });
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100 Hz)
+  return ticks * 10_000;
+}
+
+function peakRssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:')) ?? '';
+  return Math.round(Number(line.replace(/\D+/g, '')) / 1024);
+}
+
+interface Measured {
+  rps: number;
+  cpuUsPerEvent: number;
+  p50: number;
+  p99: number;
+  rssMiB: number;
+  non2xx: number;
+}
+
+async function load(url: string, pid: number, rate?: number): Promise<Measured> {
+  const cpuBefore = cpuMicros(pid);
+  let ip = 0;
+  const result = await autocannon({
+    url: `${url}/api/event`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    ...(rate ? { overallRate: rate } : {}),
+    headers: { 'content-type': 'text/plain', 'user-agent': UA },
+    body: BODY,
+    requests: [
+      {
+        // A different visitor per request, as a proxy in front would report them.
+        setupRequest: (req: Record<string, unknown>) => {
+          ip = (ip + 1) % 60_000;
+          return { ...req, headers: { ...(req.headers as object), 'x-forwarded-for': `100.64.${ip >> 8}.${ip & 255}` } };
+        },
+      },
+    ],
+  });
+  const done = result.requests.total;
+  return {
+    rps: Math.round(result.requests.average),
+    cpuUsPerEvent: Math.round((cpuMicros(pid) - cpuBefore) / Math.max(done, 1)),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rssMiB: peakRssMiB(pid),
+    non2xx: result.non2xx,
+  };
+}
+
+async function startBare(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn('node', ['-e', BARE_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+const temp = await makeTempDir('analytics-bench-ingest-');
+const dataDir = path.join(temp.path, 'data');
+await prepareDataDir(dataDir, ['bench.example']);
+
+const bare = await startBare();
+const bareResult = await load(bare.url, bare.child.pid!);
+bare.child.kill();
+console.error('bare', bareResult);
+
+const ours = await spawnServer({ DATA_DIR: dataDir, TRUSTED_PROXIES: '127.0.0.1/32' });
+const ourResult = await load(ours.url, ours.child.pid!);
+console.error('ours', ourResult);
+const half = await load(ours.url, ours.child.pid!, Math.max(1, Math.round(ourResult.rps / 2)));
+console.error('ours at half load', half);
+await ours.stop('SIGTERM');
+await temp.remove();
+
+const ratio = ourResult.rps / bareResult.rps;
+const row = (name: string, m: Measured) =>
+  `| ${name} | ${m.rps.toLocaleString('en')} | ${m.cpuUsPerEvent} | ${m.p50} | ${m.p99} | ${m.rssMiB} | ${m.non2xx} |`;
+writeBenchmarkSection(
+  'bench:ingest',
+  `Command: \`npm run bench:ingest\` (\`BENCH_DURATION_S=${DURATION_S}\`, \`BENCH_CONNECTIONS=${CONNECTIONS}\`), ${new Date().toISOString().slice(0, 10)}.
+autocannon in the benchmark process, ${CONNECTIONS} keep-alive connections, ${DURATION_S} s per run, the same
+${Buffer.byteLength(BODY)}-byte Plausible payload with a different X-Forwarded-For per request. "ours" is
+\`analytics start\` on embedded storage with durability on (each 202 after the spool's group-commit fsync);
+"bare" is node:http answering 202 without doing anything. CPU is the server process's user+system time.
+
+| server | events/s | CPU µs/event | p50 ms | p99 ms | peak RSS MiB | non-2xx |
+|---|---:|---:|---:|---:|---:|---:|
+${row('bare node:http', bareResult)}
+${row('ours (max)', ourResult)}
+${row(`ours at half load (${Math.round(ourResult.rps / 2).toLocaleString('en')}/s)`, half)}
+
+Throughput ratio ours / bare: **${ratio.toFixed(2)}×** (target ≥ 0.5×). p99 at half load: **${half.p99} ms** (target < 20 ms).`,
+);
