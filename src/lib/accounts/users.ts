@@ -88,3 +88,19 @@ export async function setUserPassword(db: PostgresQueryable, email: string, pass
   await db.query('DELETE FROM user_sessions WHERE user_id = $1', [rows[0].id]);
   return toUser(rows[0]);
 }
+
+/** The oldest admin account: the owner of things created without naming a user (e.g. `api-keys create`). */
+export async function findFirstAdmin(db: PostgresQueryable): Promise<User | undefined> {
+  const rows = await db.query<UserRow>(
+    'SELECT id, email, name, is_admin, created_at FROM users WHERE is_admin ORDER BY id LIMIT 1',
+  );
+  return rows[0] ? toUser(rows[0]) : undefined;
+}
+
+export async function requireUserByEmail(db: PostgresQueryable, email: string): Promise<User> {
+  const user = await findUserByEmail(db, email.trim());
+  if (!user) {
+    throw new UserError(`No user has the email ${email}`, { code: 'UNKNOWN_USER', actions: ['analytics users list'] });
+  }
+  return user;
+}

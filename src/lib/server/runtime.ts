@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { adminSocketPath, startAdminSocket } from '../admin/index.js';
 import type { AppConfig } from '../config/schema.js';
 import { storeOptions } from '../db/connect.js';
 import { migrateStores, requireMigrated } from '../db/migrations.js';
@@ -57,8 +58,9 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
     const counters = new IngestCounters();
     const countries = loadCountryLookup(config.ipGeolocationDb);
     const sessions = new SessionStore();
+    const siteResolver = new CachedSiteResolver(stores.postgres);
     const pipeline = createIngestPipeline({
-      sites: new CachedSiteResolver(stores.postgres),
+      sites: siteResolver,
       salts,
       trustedProxies: TrustedProxies.parse(config.trustedProxies),
       countries,
@@ -108,6 +110,17 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
         saltAgeSeconds: salts.ageSeconds(),
       }),
     });
+
+    // CLI commands reach the stores this process owns through a 0600 Unix socket instead of the files.
+    const adminSocket = await startAdminSocket(adminSocketPath(config.dataDir), stores, {
+      // Events still in the spool for a site being removed would land after its deletion.
+      beforeOperation: async (name) => {
+        if (name === 'sites.remove') await flusher.flush({ timeoutMs: 30_000 });
+      },
+      afterOperation: () => siteResolver.invalidate(),
+      onError: (error, operation) => log.error('admin operation failed', { operation, error: error instanceof Error ? error.stack : String(error) }),
+    });
+    cleanups.push(() => adminSocket.close());
 
     const server = createServer({ keepAliveTimeout: 65_000 }, app);
     await listen(server, config.port, config.listenIp);

@@ -1,5 +1,6 @@
 import { UserError } from '../cli/errors.js';
-import type { PostgresQueryable } from '../storage/postgres/index.js';
+import type { ClickHouseStore } from '../storage/clickhouse/index.js';
+import type { PostgresConnection, PostgresQueryable } from '../storage/postgres/index.js';
 
 export interface Site {
   id: number;
@@ -84,4 +85,53 @@ export async function findOrCreateSite(db: PostgresQueryable, input: { domain: s
 export async function listSites(db: PostgresQueryable): Promise<Site[]> {
   const rows = await db.query<SiteRow>('SELECT id, domain, timezone, created_at FROM sites ORDER BY domain');
   return rows.map(toSite);
+}
+
+export interface RemovedSite {
+  site: Site;
+  /** Events and sessions rows of the site deleted from ClickHouse. */
+  deletedEvents: number;
+  deletedSessions: number;
+}
+
+/**
+ * Deletes a site and everything recorded for it. The site row goes in a transaction that commits only
+ * after ClickHouse has deleted the events and sessions, so a failure there leaves the site in place and
+ * the command can simply be run again (nothing is left behind without its site).
+ */
+export async function removeSite(
+  stores: { postgres: PostgresConnection; clickhouse: ClickHouseStore },
+  domainInput: string,
+): Promise<RemovedSite> {
+  const domain = normalizeDomain(domainInput);
+  return stores.postgres.transaction(async (tx) => {
+    const rows = await tx.query<SiteRow>(
+      'DELETE FROM sites WHERE lower(domain) = lower($1) RETURNING id, domain, timezone, created_at',
+      [domain],
+    );
+    if (!rows[0]) {
+      throw new UserError(`There is no site ${domain}`, { code: 'UNKNOWN_SITE', actions: ['analytics sites list'] });
+    }
+    const site = toSite(rows[0]);
+    const counts: Record<'events' | 'sessions', number> = { events: 0, sessions: 0 };
+    for (const table of ['events', 'sessions'] as const) {
+      const [row] = await stores.clickhouse.query<{ n: string }>(
+        `SELECT count() AS n FROM ${table} WHERE site_id = {site:UInt64}`,
+        { site: site.id },
+      );
+      counts[table] = Number(row?.n ?? 0);
+      // A lightweight delete: rows vanish from queries at once; parts are rewritten by later merges.
+      if (counts[table] > 0) {
+        await stores.clickhouse.command(`DELETE FROM ${table} WHERE site_id = {site:UInt64} SETTINGS mutations_sync = 2`, {
+          site: site.id,
+        });
+      }
+    }
+    return { site, deletedEvents: counts.events, deletedSessions: counts.sessions };
+  });
+}
+
+/** The tag to paste into the site's pages. */
+export function trackerSnippet(baseUrl: string, domain: string): string {
+  return `<script defer data-domain="${domain}" src="${baseUrl.replace(/\/+$/, '')}/js/script.js"></script>`;
 }
