@@ -1,3 +1,4 @@
+import type { ApiKey } from '../../../src/lib/api-keys/keys.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,18 +7,6 @@ import { openStores } from '../../../src/lib/storage/open.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
-interface ApiKey {
-  id: number;
-  name: string;
-  prefix: string;
-  userId: number;
-  userEmail: string;
-  scopes: string[];
-  rateLimitPerHour: number;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 interface ErrorOutput {
   error: { code: string; kind: string; message: string; exitCode: number; actions: string[] };
 }

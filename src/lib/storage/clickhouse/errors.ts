@@ -1,4 +1,5 @@
 import { EmbeddedStoreInUseError, StoreQueryError, StoreUnreachableError, type UnreachableReason } from '../errors.js';
+import { NETWORK_REASONS } from '../network-reasons.js';
 
 interface ErrorLike {
   code?: unknown;
@@ -7,23 +8,6 @@ interface ErrorLike {
   errors?: unknown;
 }
 
-const NETWORK_REASONS: Record<string, UnreachableReason> = {
-  ECONNREFUSED: 'connection-refused',
-  ENOTFOUND: 'host-not-found',
-  EAI_AGAIN: 'host-not-found',
-  ETIMEDOUT: 'timeout',
-  ECONNRESET: 'other',
-  EHOSTUNREACH: 'other',
-  ENETUNREACH: 'other',
-  EPIPE: 'other',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'tls',
-  SELF_SIGNED_CERT_IN_CHAIN: 'tls',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'tls',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'tls',
-  CERT_HAS_EXPIRED: 'tls',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'tls',
-  EPROTO: 'tls',
-};
 
 /** ClickHouse server error codes meaning "cannot use this server/database as configured". */
 const SERVER_CODE_REASONS: Record<string, UnreachableReason> = {

@@ -1,4 +1,5 @@
 import { StoreQueryError, StoreUnreachableError, type UnreachableReason } from '../errors.js';
+import { NETWORK_REASONS } from '../network-reasons.js';
 
 interface ErrorLike {
   code?: unknown;
@@ -6,22 +7,6 @@ interface ErrorLike {
   errors?: unknown;
 }
 
-const NETWORK_REASONS: Record<string, UnreachableReason> = {
-  ECONNREFUSED: 'connection-refused',
-  ENOTFOUND: 'host-not-found',
-  EAI_AGAIN: 'host-not-found',
-  ETIMEDOUT: 'timeout',
-  ECONNRESET: 'other',
-  EHOSTUNREACH: 'other',
-  ENETUNREACH: 'other',
-  EPIPE: 'other',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'tls',
-  SELF_SIGNED_CERT_IN_CHAIN: 'tls',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'tls',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'tls',
-  CERT_HAS_EXPIRED: 'tls',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'tls',
-};
 
 /** SQLSTATEs that mean "cannot use this server/database" rather than "this query is wrong". */
 function reasonForSqlState(code: string): UnreachableReason | undefined {
