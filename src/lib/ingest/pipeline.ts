@@ -4,7 +4,7 @@ import { type Drop, drop, httpStatusFor, type IngestCounters } from './drop-reas
 import type { CountryLookup } from './geo.js';
 import { type ParsedEvent, parsePayload } from './payload.js';
 import { attribute, isSpamReferrer, type Utm } from './referrer.js';
-import type { SessionRow, SessionStore } from './session.js';
+import type { SessionRow, SessionStore, VisitAttributes } from './session.js';
 import type { UserAgentInfo, UserAgentParser } from './user-agent.js';
 import type { SaltSet, VisitorIds } from './visitor-id.js';
 
@@ -49,7 +49,7 @@ export interface PipelineDeps {
 }
 
 /** One events-table row, ready for the spool. Column names follow Plausible's `events_v2`. */
-export interface EnrichedEvent {
+export interface EnrichedEvent extends VisitAttributes {
   /** Unix seconds (UTC). */
   timestamp: number;
   site_id: number;
@@ -58,19 +58,6 @@ export interface EnrichedEvent {
   pathname: string;
   user_id: bigint;
   session_id: bigint;
-  referrer: string;
-  referrer_source: string;
-  utm_source: string;
-  utm_medium: string;
-  utm_campaign: string;
-  utm_content: string;
-  utm_term: string;
-  country_code: string;
-  browser: string;
-  browser_version: string;
-  os: string;
-  os_version: string;
-  device: string;
   prop_keys: string[];
   prop_values: string[];
 }

@@ -30,7 +30,24 @@ export interface SessionEvent {
  * One row of the sessions table (`VersionedCollapsingMergeTree(sign, version)`): every change writes the
  * previous state again with sign −1 and the new state with sign +1, so ClickHouse collapses them to one.
  */
-export interface SessionRow {
+/** Where a visit came from and on what: the same columns on events and sessions. */
+export interface VisitAttributes {
+  referrer: string;
+  referrer_source: string;
+  utm_source: string;
+  utm_medium: string;
+  utm_campaign: string;
+  utm_content: string;
+  utm_term: string;
+  country_code: string;
+  browser: string;
+  browser_version: string;
+  os: string;
+  os_version: string;
+  device: string;
+}
+
+export interface SessionRow extends VisitAttributes {
   session_id: bigint;
   sign: 1 | -1;
   version: number;
@@ -48,19 +65,6 @@ export interface SessionRow {
   is_bounce: 0 | 1;
   entry_page: string;
   exit_page: string;
-  referrer: string;
-  referrer_source: string;
-  utm_source: string;
-  utm_medium: string;
-  utm_campaign: string;
-  utm_content: string;
-  utm_term: string;
-  country_code: string;
-  browser: string;
-  browser_version: string;
-  os: string;
-  os_version: string;
-  device: string;
 }
 
 export interface SessionUpdate {
