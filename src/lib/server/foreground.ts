@@ -16,8 +16,8 @@ export interface StartResult {
 export async function runServerInForeground(config: AppConfig): Promise<StartResult> {
   const log = createLogger(config.logLevel);
   const started = Date.now();
-  const server = await startServer(config, log);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // Listen for signals before starting: a SIGTERM during start-up must still end in a clean shutdown.
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (name: NodeJS.Signals) => {
       log.info('shutting down', { signal: name });
       process.once(name, () => {
@@ -29,11 +29,13 @@ export async function runServerInForeground(config: AppConfig): Promise<StartRes
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
+  const server = await startServer(config, log);
+  const stoppedBy = await signal;
   await server.close();
   return {
     url: server.url,
     storageMode: server.stores.mode,
-    stoppedBy: signal,
+    stoppedBy,
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
   };
 }

@@ -89,7 +89,7 @@ describe('env generate (no terminal)', () => {
     const dir = tempDir();
     const run = await runCli(['env', 'generate', '--yes', '--base-url', 'https://x.example.com', '--port', '99999'], { cwd: dir });
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain('PORT must be a whole number from 1 to 65535');
+    expect(run.stderr).toContain('PORT must be a whole number from 0 to 65535');
     expect(() => statSync(path.join(dir, '.env'))).toThrow();
   });
 

@@ -45,7 +45,7 @@ describe('loadConfig', () => {
 
   it('reports each problem with its variable', () => {
     const loaded = loadConfig({
-      env: { PORT: '0', DATABASE_TLS_ENABLED: 'maybe', BACKUP_ENCRYPTION_RECIPIENT: 'age1short', IP_GEOLOCATION_DB: '/nope.mmdb' },
+      env: { PORT: '70000', DATABASE_TLS_ENABLED: 'maybe', BACKUP_ENCRYPTION_RECIPIENT: 'age1short', IP_GEOLOCATION_DB: '/nope.mmdb' },
       cwd: tempDir(),
     });
     expect(loaded.config).toBeUndefined();
