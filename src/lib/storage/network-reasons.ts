@@ -18,3 +18,11 @@ export const NETWORK_REASONS: Record<string, UnreachableReason> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'tls',
   EPROTO: 'tls',
 };
+
+/** The message of an error, looking inside Node's AggregateError (happy-eyeballs connects) when it has none. */
+export function errorMessage(error: unknown): string {
+  const e = error as { message?: unknown; errors?: unknown } | undefined;
+  if (e && typeof e.message === 'string' && e.message) return e.message;
+  if (e && Array.isArray(e.errors) && e.errors.length > 0) return errorMessage(e.errors[0]);
+  return String(error);
+}

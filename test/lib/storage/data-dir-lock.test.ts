@@ -141,7 +141,8 @@ describe('data-dir lock', () => {
   });
 
   it('is released when the owning process exits', async () => {
-    await startHolder(temp.path, 'lock', 'exit');
+    // "ready" arrives before the exit: wait for the process to be gone, or the check races its exit hook.
+    await exited(await startHolder(temp.path, 'lock', 'exit'));
     expect(existsSync(join(temp.path, LOCK_FILE_NAME))).toBe(false);
   });
 

@@ -1,5 +1,5 @@
 import { EmbeddedStoreInUseError, StoreQueryError, StoreUnreachableError, type UnreachableReason } from '../errors.js';
-import { NETWORK_REASONS } from '../network-reasons.js';
+import { NETWORK_REASONS, errorMessage } from '../network-reasons.js';
 
 interface ErrorLike {
   code?: unknown;
@@ -24,13 +24,6 @@ function networkCode(error: unknown): string | undefined {
   if (e && typeof e.code === 'string' && NETWORK_REASONS[e.code]) return e.code;
   if (e && Array.isArray(e.errors) && e.errors.length > 0) return networkCode(e.errors[0]);
   return undefined;
-}
-
-function messageOf(error: unknown): string {
-  const e = error as ErrorLike | undefined;
-  if (e && typeof e.message === 'string' && e.message) return e.message;
-  if (e && Array.isArray(e.errors) && e.errors.length > 0) return messageOf(e.errors[0]);
-  return String(error);
 }
 
 /** The ClickHouse error code as a string ('60'), from @clickhouse/client (code) or chDB (clickhouseCode). */
@@ -82,7 +75,7 @@ export function toClickHouseError(
   ) {
     return error;
   }
-  const message = messageOf(error);
+  const message = errorMessage(error);
   const network = networkCode(error);
   const code = serverCode(error);
   let reason: UnreachableReason | undefined = network ? NETWORK_REASONS[network] : undefined;

@@ -1,5 +1,5 @@
 import { StoreQueryError, StoreUnreachableError, type UnreachableReason } from '../errors.js';
-import { NETWORK_REASONS } from '../network-reasons.js';
+import { NETWORK_REASONS, errorMessage } from '../network-reasons.js';
 
 interface ErrorLike {
   code?: unknown;
@@ -26,18 +26,11 @@ function codeOf(error: unknown): string | undefined {
   return undefined;
 }
 
-function messageOf(error: unknown): string {
-  const e = error as ErrorLike | undefined;
-  if (e && typeof e.message === 'string' && e.message) return e.message;
-  if (e && Array.isArray(e.errors) && e.errors.length > 0) return messageOf(e.errors[0]);
-  return String(error);
-}
-
 function unreachableReason(error: unknown): UnreachableReason | undefined {
   const code = codeOf(error);
   if (code && NETWORK_REASONS[code]) return NETWORK_REASONS[code];
   if (code && /^[0-9A-Z]{5}$/.test(code)) return reasonForSqlState(code);
-  const message = messageOf(error);
+  const message = errorMessage(error);
   if (/timeout expired|timed out/i.test(message)) return 'timeout';
   if (/does not support SSL|SSL|certificate/i.test(message)) return 'tls';
   if (/Connection terminated|connection.*closed|Client has encountered a connection error/i.test(message)) return 'other';
@@ -45,7 +38,7 @@ function unreachableReason(error: unknown): UnreachableReason | undefined {
 }
 
 function describeCause(reason: UnreachableReason, error: unknown, address: string, database: string): string {
-  const message = messageOf(error);
+  const message = errorMessage(error);
   switch (reason) {
     case 'connection-refused':
       return `connection refused (is PostgreSQL running and listening on ${address}?)`;
@@ -82,7 +75,7 @@ export function toPostgresError(error: unknown, target: { address: string; datab
   }
   return new StoreQueryError({
     store: 'postgres',
-    message: messageOf(error),
+    message: errorMessage(error),
     code: codeOf(error),
     originalError: error,
   });
