@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { closest, distance } from 'fastest-levenshtein';
-import { type AppConfig, rawConfigSchema, toAppConfig } from './schema.js';
+import { type AppConfig, mailerWarnings, rawConfigSchema, toAppConfig } from './schema.js';
 import { VARIABLES, type VariableSpec, isKnownVariable } from './variables.js';
 
 export type ConfigSource = 'flag' | 'env' | 'file' | 'default' | 'unset';
@@ -135,6 +135,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       problems.push({ variable, message: issue.message, fix: `correct ${variable} in ${where}` });
     }
   }
+
+  warnings.push(...mailerWarnings(raw));
 
   return {
     config: parsed.success && problems.length === 0 ? toAppConfig(parsed.data, cwd) : undefined,

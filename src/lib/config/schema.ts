@@ -152,6 +152,11 @@ export const rawConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['SMTP_HOST_ADDR'], message: 'is required when MAILER_ADAPTER=smtp' });
       if (!raw.MAILER_EMAIL)
         ctx.addIssue({ code: 'custom', path: ['MAILER_EMAIL'], message: 'is required when MAILER_ADAPTER=smtp' });
+      // Half a credential is always a mistake: the server would refuse AUTH or never be asked.
+      if (raw.SMTP_USER_NAME && !raw.SMTP_USER_PWD)
+        ctx.addIssue({ code: 'custom', path: ['SMTP_USER_PWD'], message: 'is required when SMTP_USER_NAME is set' });
+      if (raw.SMTP_USER_PWD && !raw.SMTP_USER_NAME)
+        ctx.addIssue({ code: 'custom', path: ['SMTP_USER_NAME'], message: 'is required when SMTP_USER_PWD is set' });
     }
     if (raw.CLICKHOUSE_URL && raw.CLICKHOUSE_DATABASE_HOST) {
       ctx.addIssue({
@@ -163,6 +168,23 @@ export const rawConfigSchema = z
   });
 
 export type RawConfig = z.output<typeof rawConfigSchema>;
+
+/**
+ * Valid but almost certainly wrong: port 465 speaks TLS from the first byte, 587 and 25 start in plain
+ * text and upgrade with STARTTLS. The mismatch shows up as a hang or a TLS error at the first send.
+ */
+export function mailerWarnings(raw: Record<string, string | undefined>): string[] {
+  if (raw.MAILER_ADAPTER?.trim() !== 'smtp') return [];
+  const port = raw.SMTP_HOST_PORT?.trim();
+  const ssl = ['true', '1', 'yes'].includes(raw.SMTP_HOST_SSL_ENABLED?.trim().toLowerCase() ?? '');
+  if (port === '465' && !ssl) {
+    return ['SMTP_HOST_PORT is 465 (implicit TLS) but SMTP_HOST_SSL_ENABLED is false; set SMTP_HOST_SSL_ENABLED=true'];
+  }
+  if ((port === '587' || port === '25') && ssl) {
+    return [`SMTP_HOST_PORT is ${port} (STARTTLS) but SMTP_HOST_SSL_ENABLED is true; set SMTP_HOST_SSL_ENABLED=false`];
+  }
+  return [];
+}
 
 /** The older Plausible form CLICKHOUSE_DATABASE_HOST/NAME/USER/PASSWORD, turned into one URL. */
 function legacyClickHouseUrl(raw: RawConfig): string | undefined {

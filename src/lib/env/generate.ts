@@ -42,11 +42,13 @@ export type AnswerFlag =
   | 'admin-password'
   | 'mailer'
   | 'mailer-email'
+  | 'mailer-name'
   | 'smtp-host'
   | 'smtp-port'
   | 'smtp-user'
   | 'smtp-password'
   | 'smtp-ssl'
+  | 'smtp-retries'
   | 'geoip-db'
   | 'trusted-proxies'
   | 'backup-dir'
@@ -246,6 +248,8 @@ export async function generateEnv(options: EnvGenerateOptions): Promise<EnvGener
       set('SMTP_USER_PWD', await wizard.ask({ flag: 'smtp-password', variable: 'SMTP_USER_PWD', message: 'SMTP password', secret: true, required: true }));
     }
     set('MAILER_EMAIL', await wizard.ask({ flag: 'mailer-email', variable: 'MAILER_EMAIL', message: 'From address', default: `analytics@${host}` }));
+    set('MAILER_NAME', await wizard.ask({ flag: 'mailer-name', variable: 'MAILER_NAME', message: 'From name', default: 'Analytics' }));
+    set('SMTP_RETRIES', await wizard.ask({ flag: 'smtp-retries', variable: 'SMTP_RETRIES', message: 'Retries for a failed send', default: '2' }));
   }
 
   set('IP_GEOLOCATION_DB', await wizard.ask({ flag: 'geoip-db', variable: 'IP_GEOLOCATION_DB', message: 'MaxMind .mmdb path (empty: bundled CC0 country database)' }));
@@ -257,7 +261,7 @@ export async function generateEnv(options: EnvGenerateOptions): Promise<EnvGener
   for (const [name, value] of Object.entries(existing)) {
     if (name in values || wizard.asked.has(name)) continue;
     if (storage === 'embedded' && /^(DATABASE_URL|POSTGRES_PASSWORD|CLICKHOUSE_(URL|PASSWORD|DATABASE_))/.test(name)) continue;
-    if (mailer === 'none' && /^(SMTP_|MAILER_EMAIL)/.test(name)) continue;
+    if (mailer === 'none' && /^(SMTP_|MAILER_EMAIL|MAILER_NAME)/.test(name)) continue;
     values[name] = value;
   }
 
