@@ -16,6 +16,7 @@ import {
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKey, type RevokedApiKey } from '../api-keys/keys.js';
 import { UsageError, UserError } from '../cli/errors.js';
 import { requireMigrated } from '../db/migrations.js';
+import { reportOperations } from '../reports/operations.js';
 import { createSite, listSites, removeSite, type RemovedSite, type Site } from '../sites/sites.js';
 import type { OpenedStores } from '../storage/open.js';
 
@@ -115,6 +116,7 @@ export const adminOperations = {
     z.object({ idOrPrefix: text }).strict(),
     (stores, input): Promise<RevokedApiKey> => revokeApiKey(stores.postgres, input.idOrPrefix),
   ),
+  ...reportOperations,
 } as const;
 
 export type AdminOperations = typeof adminOperations;

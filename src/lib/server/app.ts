@@ -8,6 +8,7 @@ import { serverHealth } from './health.js';
 import { CORS_HEADERS, sendJson } from './http.js';
 import type { Logger } from './log.js';
 import { handleEvent } from './routes/event.js';
+import { UNSUBSCRIBE_PREFIX, handleUnsubscribe } from './routes/reports-unsubscribe.js';
 import { serveTracker } from './routes/tracker.js';
 
 export interface AppContext {
@@ -50,7 +51,10 @@ export function createApp(ctx: AppContext): RequestListener {
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const handler: Handler | undefined =
       routes[`${method} ${url.pathname}`] ??
-      (method === 'GET' && TRACKER_PATH.test(url.pathname) ? (rq, rs) => serveTracker(ctx.tracker, rq, rs) : undefined);
+      (method === 'GET' && TRACKER_PATH.test(url.pathname) ? (rq, rs) => serveTracker(ctx.tracker, rq, rs) : undefined) ??
+      ((method === 'GET' || method === 'POST') && url.pathname.startsWith(UNSUBSCRIBE_PREFIX)
+        ? (rq, rs, u) => handleUnsubscribe(ctx.stores.postgres, rq, rs, u)
+        : undefined);
     if (!handler) {
       sendJson(res, 404, { error: `no route for ${method} ${url.pathname}` });
       return;

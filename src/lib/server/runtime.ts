@@ -15,6 +15,8 @@ import { Flusher, Spool, createClickHouseSink } from '../spool/index.js';
 import { acquireDataDirLock, type DataDirLock } from '../storage/data-dir-lock.js';
 import { openStores, type OpenedStores } from '../storage/open.js';
 import { buildTracker } from '../tracker/build.js';
+import { mailEnabled, smtpSettings } from '../mail/settings.js';
+import { ReportScheduler } from '../reports/scheduler.js';
 import { APP_VERSION } from '../version.js';
 import { createApp } from './app.js';
 import type { Logger } from './log.js';
@@ -25,6 +27,8 @@ export interface RunningServer {
   url: string;
   port: number;
   stores: OpenedStores;
+  /** Sends the email reports; absent when MAILER_ADAPTER is none. */
+  reportScheduler?: ReportScheduler;
   /** Stop accepting, finish requests in flight, flush the spool to ClickHouse, close the stores. */
   close(): Promise<void>;
 }
@@ -122,6 +126,12 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
     });
     cleanups.push(() => adminSocket.close());
 
+    const reportScheduler = mailEnabled(config)
+      ? new ReportScheduler({ stores, smtp: smtpSettings(config), baseUrl: config.baseUrl, log }).start()
+      : undefined;
+    if (reportScheduler) cleanups.push(() => reportScheduler.stop());
+    else log.info('mail is off (MAILER_ADAPTER=none): email reports and password-reset mails are not sent');
+
     const server = createServer({ keepAliveTimeout: 65_000 }, app);
     await listen(server, config.port, config.listenIp);
     const port = (server.address() as AddressInfo).port;
@@ -146,6 +156,7 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
       url,
       port,
       stores,
+      ...(reportScheduler ? { reportScheduler } : {}),
       close() {
         closing ??= (async () => {
           for (const timer of timers) clearInterval(timer);
