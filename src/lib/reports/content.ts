@@ -164,5 +164,5 @@ export function unsubscribeUrl(baseUrl: string, token: string): string {
 }
 
 export function dashboardUrl(baseUrl: string, domain: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(domain)}`;
+  return `${baseUrl.replace(/\/+$/, '')}/sites/${encodeURIComponent(domain)}`;
 }
