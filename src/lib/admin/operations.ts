@@ -17,6 +17,7 @@ import { createApiKey, listApiKeys, revokeApiKey, type ApiKey, type RevokedApiKe
 import { UsageError, UserError } from '../cli/errors.js';
 import { requireMigrated } from '../db/migrations.js';
 import { createSite, listSites, removeSite, type RemovedSite, type Site } from '../sites/sites.js';
+import { addGoal, listGoals, removeGoal, type Goal } from '../goals/goals.js';
 import type { OpenedStores } from '../storage/open.js';
 
 export interface AdminOperation<Schema extends z.ZodType, Result> {
@@ -114,6 +115,22 @@ export const adminOperations = {
     'api-keys.revoke',
     z.object({ idOrPrefix: text }).strict(),
     (stores, input): Promise<RevokedApiKey> => revokeApiKey(stores.postgres, input.idOrPrefix),
+  ),
+  'goals.add': operation(
+    'goals.add',
+    z.union([
+      z.object({ domain: text, event: text }).strict(),
+      z.object({ domain: text, page: text }).strict(),
+    ]),
+    async (stores, input): Promise<{ goal: Goal }> => ({ goal: await addGoal(stores.postgres, input) }),
+  ),
+  'goals.list': operation('goals.list', z.object({ domain: text }).strict(), async (stores, input): Promise<{ goals: Goal[] }> => ({
+    goals: await listGoals(stores.postgres, input.domain),
+  })),
+  'goals.remove': operation(
+    'goals.remove',
+    z.object({ domain: text, goal: text }).strict(),
+    async (stores, input): Promise<{ goal: Goal }> => ({ goal: await removeGoal(stores.postgres, input) }),
   ),
 } as const;
 
