@@ -179,9 +179,13 @@ export async function runTimeseries(ch: ClickHouseStore, query: StatsQuery, goal
   return { results };
 }
 
-/** The metric results are sorted by: visitors, else events, else the first asked for. */
-function sortMetric(metrics: Metric[]): Metric {
-  return metrics.find((m) => m === 'visitors') ?? metrics.find((m) => m === 'events') ?? (metrics[0] as Metric);
+/**
+ * Breakdowns are sorted by the first metric asked for (then by the key), as Plausible does. A conversion
+ * rate outside a goal breakdown has a different denominator per row, so there it sorts by visitors.
+ */
+function sortMetric(metrics: Metric[], ref: PropertyRef): Metric {
+  const first = metrics[0] as Metric;
+  return first === 'conversion_rate' && ref.kind !== 'goal' ? 'visitors' : first;
 }
 
 function breakdownGrouping(ref: PropertyRef): Grouping {
@@ -192,7 +196,9 @@ function breakdownGrouping(ref: PropertyRef): Grouping {
       return dimensionExpression(p, ref, table);
     },
     where: (table) => {
+      // Plausible leaves out unknown countries and visits without UTM tags (sources show "Direct / None").
       if (ref.kind === 'visit' && ref.property === 'visit:country') return ["country_code != ''"];
+      if (ref.kind === 'visit' && ref.property.startsWith('visit:utm_')) return [`${ref.column} != ''`];
       if (ref.kind === 'session') return [`${ref.column} != ''`];
       if (ref.kind === 'event' && ref.property === 'event:page' && table === 'sessions') return ["entry_page != ''"];
       return [];
@@ -209,7 +215,7 @@ async function pageOfKeys(
   collapse: boolean,
 ): Promise<string[]> {
   const p = new SqlParams();
-  const metric = sortMetric(query.metrics);
+  const metric = sortMetric(query.metrics, (query.property as { ref: PropertyRef }).ref);
   let from = 'events';
   let where: string[];
   let entry = '1';
@@ -237,7 +243,7 @@ export async function runBreakdown(ch: ClickHouseStore, query: StatsQuery, goals
 
   const grouping = breakdownGrouping(property.ref);
   const sessionsOnly = property.ref.kind === 'session';
-  const primary: Table = sessionsOnly ? 'sessions' : metricTable(sortMetric(query.metrics));
+  const primary: Table = sessionsOnly ? 'sessions' : metricTable(sortMetric(query.metrics, property.ref));
   const keys = await pageOfKeys(ch, scope, query, primary, grouping, sessionsOnly);
   const rows: Grouped = new Map(keys.map((k) => [k, emptyStats()]));
   if (keys.length > 0) {
@@ -305,10 +311,10 @@ async function goalBreakdown(ch: ClickHouseStore, query: StatsQuery, scope: Scop
   const byId = new Map(goals.map((g) => [g.id, g]));
   const sorted = rows
     .map((row) => ({ goal: byId.get(Number(row.k)) as StatsGoal, stats: { ...toRawStats(row), totalVisitors } }))
-    .filter((r) => r.goal !== undefined)
-    .sort((a, b) => b.stats.visitors - a.stats.visitors || a.goal.displayName.localeCompare(b.goal.displayName));
-  const metric = sortMetric(query.metrics);
-  if (metric !== 'visitors') sorted.sort((a, b) => metricValue(metric, b.stats) - metricValue(metric, a.stats));
+    .filter((r) => r.goal !== undefined);
+  const metric = sortMetric(query.metrics, { kind: 'goal', property: 'event:goal' });
+  // Ties keep the order goals were created in.
+  sorted.sort((a, b) => metricValue(metric, b.stats) - metricValue(metric, a.stats) || a.goal.id - b.goal.id);
   const page = sorted.slice((query.page - 1) * query.limit, query.page * query.limit);
   return {
     results: page.map(({ goal, stats }) => {
