@@ -84,7 +84,7 @@ describe('timeseries (chDB, numbers computed from the raw events)', () => {
     ] as const) {
       const body = await fx.ok<Timeseries>('timeseries', `period=${period}&metrics=${METRICS.join(',')}`);
       const labels: string[] = [];
-      for (let d = first; d <= '2026-03-31'; d = `${nextDate(`${d.slice(0, 7)}-28`, 5).slice(0, 7)}-01`) labels.push(d);
+      for (let d: string = first; d <= '2026-03-31'; d = `${nextDate(`${d.slice(0, 7)}-28`, 5).slice(0, 7)}-01`) labels.push(d);
       expect(labels.length).toBe(period === '12mo' ? 12 : 6);
       expect(body.results.map((r) => r.date)).toEqual(labels);
       const expected = expectedSeries(fx, labels, localMidnight(first, TIMEZONE), localMidnight('2026-04-01', TIMEZONE), TIMEZONE, 'month');
