@@ -42,25 +42,53 @@ interface Grouping {
 
 type Grouped = Map<string, RawStats>;
 
-const ENTRY_EXIT_COLUMNS = ['pageviews', 'events', 'is_bounce', 'duration', 'entry_page', 'exit_page', 'timestamp'];
-
 /**
- * FROM and WHERE of a sessions query. `collapse` reads each session's latest version (needed when the
- * grouping column changes during a visit: entry and exit pages); otherwise the raw rows, whose
- * cancel/state pairs cancel out in every sum(sign * x).
+ * FROM and WHERE of a sessions query. `final` reads each visit's latest version (needed when grouping by a
+ * column that changes during a visit: entry and exit pages); otherwise the raw rows, whose cancel/state
+ * pairs cancel out in every sum(sign * x) and carry the same visit attributes.
  */
-function sessionsSource(p: SqlParams, scope: Scope, collapse: boolean): { from: string; where: string[] } {
-  const where = sessionsWhere(p, scope);
-  if (!collapse) return { from: 'sessions', where };
-  const latest = ENTRY_EXIT_COLUMNS.map((c) => `argMax(${c}, version) AS latest_${c}`).join(', ');
-  const renamed = ENTRY_EXIT_COLUMNS.map((c) => `latest_${c} AS ${c}`).join(', ');
-  // Two levels: an alias equal to a column name would shadow the column inside the aggregation.
-  return {
-    from: `(SELECT session_id, latest_user_id AS user_id, toInt8(1) AS sign, ${renamed} FROM (
-              SELECT session_id, any(user_id) AS latest_user_id, ${latest}
-              FROM sessions WHERE ${where.join(' AND ')} GROUP BY session_id HAVING sum(sign) > 0))`,
-    where: [],
-  };
+function sessionsSource(p: SqlParams, scope: Scope, final: boolean): { from: string; where: string[] } {
+  return { from: final ? 'sessions FINAL' : 'sessions', where: sessionsWhere(p, scope) };
+}
+
+interface GroupedOptions {
+  withoutGoals?: boolean;
+  final?: boolean;
+  /** Sorted by this metric (then by key), one page of rows. */
+  page?: { metric: Metric; limit: number; offset: number };
+}
+
+async function queryRows(
+  ch: ClickHouseStore,
+  scope: Scope,
+  table: Table,
+  grouping: Grouping | undefined,
+  options: GroupedOptions = {},
+): Promise<[string, RawStats][]> {
+  const p = new SqlParams();
+  let from = 'events';
+  let where: string[];
+  let columns = EVENT_COLUMNS;
+  let entry = '1';
+  if (table === 'events') {
+    where = eventsWhere(p, scope, { withoutGoals: options.withoutGoals });
+  } else {
+    ({ from, where } = sessionsSource(p, scope, options.final ?? false));
+    entry = bounceEntryCondition(p, scope);
+    columns = sessionColumns(entry);
+  }
+  const key = grouping ? grouping.key(p, table) : `''`;
+  const conditions = [...where, ...(grouping?.where?.(table) ?? [])];
+  if (grouping?.only) conditions.push(`${key} IN ${p.bind(grouping.only, 'Array(String)')}`);
+  const order = options.page
+    ? `ORDER BY ${sortExpression(options.page.metric, table, entry)} DESC, k ASC
+       LIMIT ${p.bind(options.page.limit, 'UInt32')} OFFSET ${p.bind(options.page.offset, 'UInt64')}`
+    : '';
+  const sql = `SELECT ${key} AS k, ${columns} FROM ${from}
+    ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+    GROUP BY k ${order}`;
+  const rows = await ch.query<Record<string, unknown>>(sql, p.values);
+  return rows.map((row) => [String(row.k), toRawStats(row)]);
 }
 
 async function queryGrouped(
@@ -68,29 +96,9 @@ async function queryGrouped(
   scope: Scope,
   table: Table,
   grouping: Grouping | undefined,
-  options: { withoutGoals?: boolean; collapse?: boolean } = {},
+  options: GroupedOptions = {},
 ): Promise<Grouped> {
-  const p = new SqlParams();
-  let from: string;
-  let where: string[];
-  let columns: string;
-  if (table === 'events') {
-    from = 'events';
-    where = eventsWhere(p, scope, { withoutGoals: options.withoutGoals });
-    columns = EVENT_COLUMNS;
-  } else {
-    ({ from, where } = sessionsSource(p, scope, options.collapse ?? false));
-    columns = sessionColumns(bounceEntryCondition(p, scope));
-  }
-  const key = grouping ? grouping.key(p, table) : `''`;
-  const extra = grouping?.where?.(table) ?? [];
-  const only = grouping?.only ? [`k IN ${p.bind(grouping.only, 'Array(String)')}`] : [];
-  const conditions = [...where, ...extra];
-  const sql = `SELECT ${key} AS k, ${columns} FROM ${from}
-    ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-    GROUP BY k ${only.length > 0 ? `HAVING ${only.join(' AND ')}` : ''}`;
-  const rows = await ch.query<Record<string, unknown>>(sql, p.values);
-  return new Map(rows.map((row) => [String(row.k), toRawStats(row)]));
+  return new Map(await queryRows(ch, scope, table, grouping, options));
 }
 
 function merge(target: Grouped, source: Grouped, fields: (keyof RawStats)[]): void {
@@ -206,34 +214,8 @@ function breakdownGrouping(ref: PropertyRef): Grouping {
   };
 }
 
-async function pageOfKeys(
-  ch: ClickHouseStore,
-  scope: Scope,
-  query: StatsQuery,
-  table: Table,
-  grouping: Grouping,
-  collapse: boolean,
-): Promise<string[]> {
-  const p = new SqlParams();
-  const metric = sortMetric(query.metrics, (query.property as { ref: PropertyRef }).ref);
-  let from = 'events';
-  let where: string[];
-  let entry = '1';
-  if (table === 'events') {
-    where = eventsWhere(p, scope);
-  } else {
-    ({ from, where } = sessionsSource(p, scope, collapse));
-    entry = bounceEntryCondition(p, scope);
-  }
-  const conditions = [...where, ...(grouping.where?.(table) ?? [])];
-  const key = grouping.key(p, table);
-  const sql = `SELECT ${key} AS k FROM ${from}
-    ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-    GROUP BY k ORDER BY ${sortExpression(metric, table, entry)} DESC, k ASC
-    LIMIT ${p.bind(query.limit, 'UInt32')} OFFSET ${p.bind((query.page - 1) * query.limit, 'UInt64')}`;
-  const rows = await ch.query<{ k: string }>(sql, p.values);
-  return rows.map((r) => String(r.k));
-}
+/** Filters on what happened (pages, events, props, goals) rather than on who visited. */
+const hasEventFilter = (scope: Scope) => scope.filters.some((f) => f.ref.kind !== 'visit' && f.ref.kind !== 'session');
 
 export async function runBreakdown(ch: ClickHouseStore, query: StatsQuery, goals: StatsGoal[]) {
   const property = query.property;
@@ -241,28 +223,40 @@ export async function runBreakdown(ch: ClickHouseStore, query: StatsQuery, goals
   const scope = scopeFor(query, query.range, goals);
   if (property.ref.kind === 'goal') return goalBreakdown(ch, query, scope);
 
-  const grouping = breakdownGrouping(property.ref);
-  const sessionsOnly = property.ref.kind === 'session';
-  const primary: Table = sessionsOnly ? 'sessions' : metricTable(sortMetric(query.metrics, property.ref));
-  const keys = await pageOfKeys(ch, scope, query, primary, grouping, sessionsOnly);
-  const rows: Grouped = new Map(keys.map((k) => [k, emptyStats()]));
+  const ref = property.ref;
+  const grouping = breakdownGrouping(ref);
+  // Plausible's v1 breakdowns by a visit property count everything on the visits (sessions table, a
+  // third of the rows); with a filter on events, event metrics must count the matching events only.
+  const visitLevel = ref.kind === 'session' || (ref.kind === 'visit' && !hasEventFilter(scope));
+  const tableOf = (metric: Metric): Table => (visitLevel ? 'sessions' : metricTable(metric));
+  const final = ref.kind === 'session';
+  const sortBy = sortMetric(query.metrics, ref);
+  const primary = tableOf(sortBy);
+  const offset = (query.page - 1) * query.limit;
+  const fieldsOf = (table: Table) => (table === 'events' ? EVENT_FIELDS : visitLevel ? [...EVENT_FIELDS, ...SESSION_FIELDS] : SESSION_FIELDS);
+
+  const page = await queryRows(ch, scope, primary, grouping, { final, page: { metric: sortBy, limit: query.limit, offset } });
+  const keys = page.map(([k]) => k);
+  const rows: Grouped = new Map();
+  for (const [k, stats] of page) {
+    const row = emptyStats();
+    for (const f of fieldsOf(primary)) row[f] = stats[f];
+    rows.set(k, row);
+  }
+  const others = [...new Set(query.metrics.map(tableOf))].filter((t) => t !== primary);
   if (keys.length > 0) {
     const restricted: Grouping = { ...grouping, only: keys };
-    if (sessionsOnly) {
-      const [sessions, totals] = await Promise.all([
-        queryGrouped(ch, scope, 'sessions', restricted, { collapse: true }),
-        query.metrics.includes('conversion_rate')
-          ? queryGrouped(ch, scope, 'sessions', restricted, { collapse: true, withoutGoals: true })
-          : undefined,
-      ]);
-      merge(rows, sessions, [...EVENT_FIELDS, ...SESSION_FIELDS]);
-      if (totals) for (const [k, s] of totals) (rows.get(k) as RawStats).totalVisitors = s.visitors;
-    } else {
-      merge(rows, await statsFor(ch, scope, query.metrics, restricted), [...EVENT_FIELDS, ...SESSION_FIELDS, 'totalVisitors']);
-    }
+    const [secondary, totals] = await Promise.all([
+      Promise.all(others.map(async (t) => ({ table: t, rows: await queryGrouped(ch, scope, t, restricted, { final }) }))),
+      query.metrics.includes('conversion_rate') && hasGoalFilter(scope)
+        ? queryGrouped(ch, scope, 'events', restricted, { withoutGoals: true })
+        : undefined,
+    ]);
+    for (const { table, rows: found } of secondary) merge(rows, found, fieldsOf(table));
+    if (totals) for (const [k, s] of totals) (rows.get(k) as RawStats).totalVisitors = s.visitors;
   }
   const name = resultKey(property.name);
-  const blank = blankLabel(property.ref);
+  const blank = blankLabel(ref);
   const results = keys.map((k) => {
     const stats = rows.get(k) ?? emptyStats();
     const row: Record<string, string | number> = { [name]: k === '' && blank ? blank : k };

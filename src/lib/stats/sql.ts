@@ -133,24 +133,18 @@ function eventRowCondition(p: SqlParams, filter: StatsFilter, goals: StatsGoal[]
 }
 
 /**
- * The latest state of each session active in the window. Entry and exit pages change as a visit goes
- * on; the superseded versions are still in the table until merges collapse them, so filtering on these
- * columns directly would also match a page the visit has since moved on from.
+ * Entry and exit pages change as a visit goes on, and the superseded versions stay in the table until
+ * merges collapse them: FINAL reads each visit's latest version, so a filter never matches a page the
+ * visit has since moved on from.
  */
-export function collapsedSessions(p: SqlParams, scope: Scope, columns: string[]): string {
-  const latest = columns.map((c) => `argMax(${c}, version) AS latest_${c}`).join(', ');
-  const renamed = columns.map((c) => `latest_${c} AS ${c}`).join(', ');
-  return `SELECT session_id, ${renamed} FROM (SELECT session_id, ${latest}
-    FROM sessions WHERE ${windowCondition(p, 'sessions', scope).join(' AND ')}
-    GROUP BY session_id HAVING sum(sign) > 0)`;
-}
-
 function sessionPageFilter(p: SqlParams, scope: Scope, filters: StatsFilter[]): string | undefined {
   const pageFilters = filters.filter((f) => f.ref.kind === 'session');
   if (pageFilters.length === 0) return undefined;
-  const columns = [...new Set(pageFilters.map((f) => (f.ref as { column: string }).column))];
-  const where = pageFilters.map((f) => valueCondition(p, (f.ref as { column: string }).column, f)).join(' AND ');
-  return `session_id IN (SELECT session_id FROM (${collapsedSessions(p, scope, columns)}) WHERE ${where})`;
+  const where = [
+    ...windowCondition(p, 'sessions', scope),
+    ...pageFilters.map((f) => valueCondition(p, (f.ref as { column: string }).column, f)),
+  ];
+  return `session_id IN (SELECT session_id FROM sessions FINAL WHERE ${where.join(' AND ')})`;
 }
 
 export interface WhereOptions {

@@ -59,20 +59,39 @@ describe('breakdown (chDB, numbers computed from the raw events)', () => {
     await fx?.cleanup();
   });
 
+  /** Visit numbers of a group of visits: Plausible's v1 visit breakdowns count on the visits. */
+  const visitRow = (vs: Visit[]) => ({
+    visitors: new Set(vs.map((v) => v.userId)).size,
+    pageviews: vs.reduce((n, v) => n + v.pageviews, 0),
+    events: vs.reduce((n, v) => n + v.events.length, 0),
+    ...visitNumbers(vs),
+  });
+
   for (const p of VISIT_PROPERTIES) {
-    it(`${p.property}: event metrics from events, visit metrics from the visits, rows of every value`, async () => {
+    it(`${p.property}: every metric counted on the visits active in the period, rows of every value`, async () => {
       const body = await fx.ok<Breakdown>('breakdown', `period=30d&property=${p.property}&metrics=${METRICS.join(',')}`);
-      const byEvent = groupBy(events, (e) => p.value(e));
       const byVisit = groupBy(visits, (v) => p.value(v.attrs));
-      const expected = sortRows(
-        [...byEvent].map(([k, ev]) => ({ [p.key]: k, ...eventNumbers(ev), ...visitNumbers(byVisit.get(k) ?? []) })),
-        p.key,
-        'visitors',
-      ).map((row) => Object.fromEntries([p.key, ...METRICS].map((m) => [m, row[m as keyof typeof row]])));
+      const expected = sortRows([...byVisit].map(([k, vs]) => ({ [p.key]: k, ...visitRow(vs) })), p.key, 'visitors').map((row) =>
+        Object.fromEntries([p.key, ...METRICS].map((m) => [m, row[m as keyof typeof row]])),
+      );
       expect(expected.length, 'the property has values').toBeGreaterThan(0);
       expect(body.results).toEqual(expected);
     });
   }
+
+  it('a visit property under an event filter counts the matching events', async () => {
+    const body = await fx.ok<Breakdown>('breakdown', `period=30d&property=visit:os&metrics=pageviews,visitors,visits&filters=${encodeURIComponent('event:page==/docs/*')}`);
+    const docs = (path: string) => /^\/docs\/[^/]*$/.test(path);
+    const matching = events.filter((e) => docs(e.pathname));
+    const docVisits = visits.filter((v) => v.events.some((e) => e.ts >= w.from && e.ts < w.to && docs(e.pathname)));
+    const byVisit = groupBy(docVisits, (v) => v.attrs.os || '(not set)');
+    const expected = sortRows(
+      [...groupBy(matching, (e) => e.os || '(not set)')].map(([os, ev]) => ({ os, ...eventNumbers(ev), visits: byVisit.get(os)?.length ?? 0 })),
+      'os',
+      'pageviews',
+    ).map(({ os, pageviews, visitors, visits: n }) => ({ os, pageviews, visitors, visits: n }));
+    expect(body.results).toEqual(expected);
+  });
 
   it('event:page: visitors, pageviews and events per page; visits, bounce rate and duration of the visits entering there', async () => {
     const body = await fx.ok<Breakdown>('breakdown', `period=30d&property=event:page&metrics=${METRICS.join(',')}`);
@@ -173,7 +192,7 @@ describe('breakdown (chDB, numbers computed from the raw events)', () => {
   it('sorts by the first metric asked for, then by the key', async () => {
     const body = await fx.ok<Breakdown>('breakdown', 'period=30d&property=visit:browser&metrics=pageviews,visitors');
     const expected = sortRows(
-      [...groupBy(events, (e) => e.browser || '(not set)')].map(([browser, ev]) => ({ browser, ...eventNumbers(ev) })),
+      [...groupBy(visits, (v) => v.attrs.browser || '(not set)')].map(([browser, vs]) => ({ browser, ...visitRow(vs) })),
       'browser',
       'pageviews',
     ).map(({ browser, pageviews, visitors }) => ({ browser, pageviews, visitors }));
