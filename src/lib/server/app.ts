@@ -9,6 +9,7 @@ import { CORS_HEADERS, sendJson } from './http.js';
 import type { Logger } from './log.js';
 import { handleEvent } from './routes/event.js';
 import { UNSUBSCRIBE_PREFIX, handleUnsubscribe } from './routes/reports-unsubscribe.js';
+import { statsApiRoutes } from './routes/stats-api.js';
 import { serveTracker } from './routes/tracker.js';
 
 export interface AppContext {
@@ -44,6 +45,7 @@ export function createApp(ctx: AppContext): RequestListener {
       sendJson(res, health.status === 'critical' ? 503 : 200, health);
     },
     'GET /api/system': (_req, res) => sendJson(res, 200, ctx.system()),
+    ...statsApiRoutes(ctx.stores),
   };
 
   return (req, res) => {
