@@ -80,7 +80,8 @@ describe('sent-reports ledger', () => {
       range,
       baseUrl: 'https://stats.example.com',
       smtp: { ...settings, port: 1, host: '127.0.0.1' },
-      retryBaseMs: 1_500,
+      // Long enough that the early tick below surely comes before it, even on a loaded machine.
+      retryBaseMs: 5_000,
     });
     expect(down).toMatchObject({ outcome: 'failed', delivered: [] });
     expect(down.failures.map((f) => f.email).sort()).toEqual(['a@example.org', 'b@example.org']);
@@ -93,7 +94,7 @@ describe('sent-reports ledger', () => {
     expect(early?.results.find((r) => r.period === 'week')?.outcome).toBe('already-claimed');
     expect(smtp.received.filter((m) => m.parsed.subject?.startsWith('Weekly'))).toHaveLength(0);
 
-    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(down.retryAt as string) - Date.now()) + 100));
     const retried = await scheduler.tick();
     expect(retried?.results.find((r) => r.period === 'week')).toMatchObject({ outcome: 'sent' });
     expect(await ledgerEntry(stores.postgres, site.id, range)).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
