@@ -4,7 +4,7 @@ import { formatNumber } from './format.js';
 
 const W = 1000;
 const H = 260;
-const PAD = { top: 16, right: 16, bottom: 28, left: 48 };
+const PAD = { top: 16, right: 32, bottom: 28, left: 48 };
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** A hand-drawn SVG area chart of visitors: no chart library to ship for one line. */

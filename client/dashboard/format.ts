@@ -46,9 +46,3 @@ export function countryName(code: string): string {
     return code;
   }
 }
-
-/** A flag emoji from regional indicator symbols; no images to load. */
-export function countryFlag(code: string): string {
-  if (!/^[A-Z]{2}$/.test(code)) return '';
-  return String.fromCodePoint(...[...code].map((c) => 0x1f1e6 + c.charCodeAt(0) - 65));
-}

@@ -13,7 +13,7 @@ import {
 } from './api.js';
 import { visitorsChart } from './chart.js';
 import { clear, h } from './dom.js';
-import { countryFlag, countryName, formatMetric } from './format.js';
+import { countryName, formatMetric } from './format.js';
 
 const TOP_LABELS: Record<string, string> = {
   visitors: 'Unique visitors',
@@ -263,7 +263,7 @@ export function sitePage(root: HTMLElement, domain: string, csrfToken: string): 
         const visitors = Number(row.visitors ?? 0);
         const bar = h('span', { className: 'bar' });
         bar.style.width = `${(visitors / max) * 100}%`;
-        const label = tab.property === 'visit:country' ? `${countryFlag(name)} ${countryName(name)}` : name;
+        const label = tab.property === 'visit:country' ? countryName(name) : name;
         return h(
           'div',
           { className: 'row', 'data-testid': 'breakdown-row', 'data-name': name, 'data-value': String(visitors) },

@@ -143,9 +143,6 @@ describe('the dashboard in real Chromium', () => {
     cleanups.push(() => browser.close());
     const context = await browser.newContext({ userAgent: DESKTOP_CHROME_UA, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    const consoleErrors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
 
     // Not logged in: the site's page sends us to the login form.
     await page.goto(`${server.url}/sites/${DOMAIN}`);
@@ -158,6 +155,11 @@ describe('the dashboard in real Chromium', () => {
     await Promise.all([page.waitForURL(`**/sites/${DOMAIN}`), page.click('[data-testid="login-submit"]')]);
     const cookie = (await context.cookies()).find((c) => c.name === 'analytics_session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false });
+
+    // From here on the page must load without a single failed request or script error.
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
 
     // The sites list, then the site.
     await page.click('[data-testid="back-to-sites"]');

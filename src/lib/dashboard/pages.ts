@@ -13,7 +13,7 @@ function layout(title: string, assets: DashboardAssets | undefined, head: string
   const style = assets ? `<link rel="stylesheet" href="${assets.styleUrl}">` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>${style}${head}</head>
+<title>${escapeHtml(title)}</title><link rel="icon" href="data:,">${style}${head}</head>
 <body>${body}</body></html>
 `;
 }
