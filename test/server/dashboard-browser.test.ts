@@ -15,6 +15,7 @@ const DOMAIN = 'demo.example';
 const EMAIL = 'owner@example.com';
 const PASSWORD = 'dashboard test password';
 const SCREENSHOT = path.join(projectRoot, 'test-artifacts', 'dashboard.png');
+const artifact = (name: string) => path.join(path.dirname(SCREENSHOT), name);
 const TOP_METRICS = ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'] as const;
 
 type Aggregate = { results: Record<string, { value: number; change?: number | null }> };
@@ -147,6 +148,8 @@ describe('the dashboard in real Chromium', () => {
     // Not logged in: the site's page sends us to the login form.
     await page.goto(`${server.url}/sites/${DOMAIN}`);
     expect(new URL(page.url()).pathname).toBe('/login');
+    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: artifact('dashboard-login.png') });
     await page.fill('[data-testid="login-email"]', EMAIL);
     await page.fill('[data-testid="login-password"]', 'not the password');
     await page.click('[data-testid="login-submit"]');
@@ -164,10 +167,12 @@ describe('the dashboard in real Chromium', () => {
     // The sites list, then the site.
     await page.click('[data-testid="back-to-sites"]');
     await page.waitForSelector('[data-testid="sites-page"][data-state="ready"]');
+    await page.screenshot({ path: artifact('dashboard-sites.png') });
     expect(await page.$$eval('[data-testid="site-link"]', (links) => links.map((a) => a.getAttribute('data-domain')))).toEqual([DOMAIN]);
     await page.click(`[data-testid="site-link"][data-domain="${DOMAIN}"]`);
     await waitForQuery(page, '30d', []);
     await expectPageMatchesApi(page, server, apiKey, '30d', []);
+    await page.screenshot({ path: artifact('dashboard-30d.png'), fullPage: true });
     const realtime = await page.getAttribute('[data-testid="realtime-visitors"]', 'data-value');
     expect(Number.isInteger(Number(realtime)) && realtime !== '').toBe(true);
 
@@ -201,7 +206,6 @@ describe('the dashboard in real Chromium', () => {
     );
     expect(shownEntry).toEqual(entry.results.map((r) => ({ name: r.entry_page, visitors: r.visitors })));
 
-    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(30_000);
 
