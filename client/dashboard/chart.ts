@@ -38,9 +38,14 @@ export function visitorsChart(points: TimeseriesPoint[], interval: 'hour' | 'dat
     if (i % labelEvery === 0) svg.append(s('text', { x: x(i), y: H - 8, className: 'tick', 'text-anchor': 'middle' }, label(p.date, interval)));
   });
   if (points.length > 0) {
-    const line = points.map((_p, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(values[i] ?? 0).toFixed(1)}`).join('');
+    const at = (i: number) => `${x(i).toFixed(1)},${y(values[i] ?? 0).toFixed(1)}`;
+    const line = points.map((_p, i) => `${i === 0 ? 'M' : 'L'}${at(i)}`).join('');
     const area = `${line}L${x(points.length - 1).toFixed(1)},${y(0)}L${x(0).toFixed(1)},${y(0)}Z`;
-    svg.append(s('path', { d: area, className: 'area' }), s('path', { d: line, className: 'line' }));
+    // Every period ends now: the last interval is still filling up, so its segment is drawn dashed.
+    const last = points.length - 1;
+    const settled = points.slice(0, Math.max(1, last)).map((_p, i) => `${i === 0 ? 'M' : 'L'}${at(i)}`).join('');
+    svg.append(s('path', { d: area, className: 'area' }), s('path', { d: settled, className: 'line' }));
+    if (last > 0) svg.append(s('path', { d: `M${at(last - 1)}L${at(last)}`, className: 'line partial' }));
     points.forEach((p, i) => {
       svg.append(
         s('circle', { cx: x(i), cy: y(values[i] ?? 0), r: points.length > 40 ? 0 : 3, className: 'dot' }),
@@ -56,10 +61,15 @@ export function visitorsChart(points: TimeseriesPoint[], interval: 'hour' | 'dat
   return svg;
 }
 
+/** A top for the y axis whose quarter lines fall on whole, round numbers. */
 function niceMax(value: number): number {
-  const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= value) return step * magnitude;
-  return 10 * magnitude;
+  const quarter = value / 4;
+  const magnitude = 10 ** Math.floor(Math.log10(quarter));
+  for (const step of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
+    const tick = step * magnitude;
+    if (tick >= quarter && Number.isInteger(tick)) return tick * 4;
+  }
+  return Math.max(4, Math.ceil(quarter) * 4);
 }
 
 function label(date: string, interval: 'hour' | 'date' | 'month', long = false): string {
