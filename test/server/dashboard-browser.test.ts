@@ -40,6 +40,8 @@ interface PageNumbers {
   chartTotal: number;
   chartPoints: number;
   panels: Record<string, { name: string; visitors: number }[]>;
+  /** The property each panel shows (its open tab). */
+  properties: Record<string, string>;
   goals: { name: string; visitors: number; cr: string }[];
   errors: string[];
 }
@@ -69,6 +71,7 @@ async function readPage(page: Page): Promise<PageNumbers> {
       chartTotal: Number(chart?.getAttribute('data-total')),
       chartPoints: Number(chart?.getAttribute('data-points')),
       panels: Object.fromEntries(['sources', 'pages', 'countries', 'devices'].map((p) => [p, rows(p).map(({ name, visitors }) => ({ name, visitors }))])),
+      properties: Object.fromEntries(['sources', 'pages', 'countries', 'devices'].map((p) => [p, q(`panel-${p}`)?.dataset.property ?? ''])),
       goals: rows('goals'),
       errors: Array.from(document.querySelectorAll('[data-testid="panel-error"]')).map((e) => e.textContent ?? ''),
     };
@@ -98,13 +101,10 @@ async function expectPageMatchesApi(page: Page, server: ServerProcess, key: stri
   expect(shown.chartPoints).toBe(series.results.length);
   expect(shown.chartTotal).toBe(series.results.reduce((sum, p) => sum + p.visitors, 0));
 
-  const panels: [string, string, string][] = [
-    ['sources', 'visit:source', 'source'],
-    ['pages', 'event:page', 'page'],
-    ['countries', 'visit:country', 'country'],
-    ['devices', 'visit:browser', 'browser'],
-  ];
-  for (const [panel, property, keyName] of panels) {
+  for (const panel of ['sources', 'pages', 'countries', 'devices']) {
+    const property = shown.properties[panel] ?? '';
+    expect(property, panel).toMatch(/^(visit|event):/);
+    const keyName = property.split(':').pop() ?? '';
     const api = await statsApi<Rows>(server, key, 'breakdown', { ...base, property, metrics: 'visitors', limit: '9' });
     expect(shown.panels[panel], panel).toEqual(api.results.map((r) => ({ name: String(r[keyName]), visitors: Number(r.visitors) })));
   }
