@@ -80,10 +80,11 @@ async function lifecycle(env: Record<string, string>, cwd: string) {
 }
 
 describe('db commands on the embedded stores (PGlite + chDB)', () => {
+  // Eleven CLI runs, each opening PGlite and chDB: over a minute on a busy 2-core machine.
   it('run the whole lifecycle', async () => {
     const dir = tempDir();
     await lifecycle({ DATA_DIR: path.join(dir, 'data') }, dir);
-  });
+  }, 180_000);
 
   it('two db migrate runs started at once never interleave', async () => {
     const dir = tempDir();
