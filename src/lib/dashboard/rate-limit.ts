@@ -16,8 +16,8 @@ export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfter
 /**
  * Login throttling in Postgres (`login_throttle`), so it holds across restarts and across several servers.
  * An attempt is counted before the password is checked, in one atomic upsert per key, so a burst of
- * parallel guesses cannot slip through between a check and an increment. A successful login clears the
- * address+email counter (not the address one). Keys are SHA-256 digests, and rows older than a window are
+ * parallel guesses cannot slip through between a check and an increment; a successful login takes its
+ * attempt back, so what remains counted is failures. Keys are SHA-256 digests, and rows older than a window are
  * deleted as attempts come in, so no client address is kept in clear or for long.
  */
 export class LoginRateLimiter {
@@ -47,9 +47,13 @@ export class LoginRateLimiter {
     return { allowed: false, retryAfterSeconds };
   }
 
-  /** After a successful login: the address+email pair starts afresh. */
+  /**
+   * After a successful login: the address+email pair starts afresh, and the attempt is taken back from the
+   * address's count, so many people logging in from one office address are not throttled for succeeding.
+   */
   async succeeded(ip: string, email: string): Promise<void> {
     await this.db.query('DELETE FROM login_throttle WHERE key_hash = $1', [accountKey(ip, email)]);
+    await this.db.query('UPDATE login_throttle SET failures = greatest(failures - 1, 0) WHERE key_hash = $1', [addressKey(ip)]);
   }
 
   private async count(key: Buffer): Promise<{ failures: number; windowEndsInSeconds: number }> {

@@ -56,6 +56,15 @@ describe.each(implementations)('login rate limit on $name', ({ open }) => {
     expect((await attempt('right password')).status).toBe('ok');
   });
 
+  it('does not count successful logins against the address (many users behind one office address)', async () => {
+    const limiter = new LoginRateLimiter(db, { perAccount: 100, perAddress: 3, windowSeconds: 600 });
+    for (let i = 0; i < 6; i++) {
+      expect((await login(db, limiter, { email: 'grace@example.com', password: 'right password', ip: '203.0.113.88' })).status).toBe('ok');
+    }
+    for (let i = 0; i < 3; i++) expect((await limiter.attempt('203.0.113.88', `guess${i}@example.com`)).allowed).toBe(true);
+    expect((await limiter.attempt('203.0.113.88', 'guess9@example.com')).allowed).toBe(false);
+  });
+
   it('limits one address across many emails (password spraying)', async () => {
     const limiter = new LoginRateLimiter(db, { perAccount: 100, perAddress: 5, windowSeconds: 600 });
     for (let i = 0; i < 5; i++) expect((await limiter.attempt('192.0.2.200', `user${i}@example.com`)).allowed).toBe(true);
