@@ -180,6 +180,8 @@ describe('the dashboard in real Chromium', () => {
     await page.waitForSelector('[data-testid="sites-page"][data-state="ready"]');
     await page.screenshot({ path: artifact('dashboard-sites.png') });
     expect(await page.$$eval('[data-testid="site-link"]', (links) => links.map((a) => a.getAttribute('data-domain')))).toEqual([DOMAIN]);
+    const today = await statsApi<Aggregate>(server, apiKey, 'aggregate', { period: 'day', metrics: 'visitors' });
+    expect(await page.getAttribute('[data-testid="site-visitors"]', 'data-value')).toBe(String(today.results.visitors?.value));
     await page.click(`[data-testid="site-link"][data-domain="${DOMAIN}"]`);
     await waitForQuery(page, '30d', []);
     await expectPageMatchesApi(page, server, apiKey, '30d', []);
