@@ -10,6 +10,7 @@ import type { Logger } from './log.js';
 import { dashboardApiRoute } from './routes/dashboard-api.js';
 import { dashboardPageRoute, type DashboardOptions } from './routes/dashboard.js';
 import { handleEvent } from './routes/event.js';
+import { statsApiRoutes } from './routes/stats-api.js';
 import { serveTracker } from './routes/tracker.js';
 
 export interface AppContext {
@@ -47,6 +48,7 @@ export function createApp(ctx: AppContext): RequestListener {
       sendJson(res, health.status === 'critical' ? 503 : 200, health);
     },
     'GET /api/system': (_req, res) => sendJson(res, 200, ctx.system()),
+    ...statsApiRoutes(ctx.stores),
   };
 
   const dashboard = ctx.dashboard ? { ...ctx.dashboard, stores: ctx.stores } : undefined;
