@@ -15,6 +15,11 @@ import { visitorsChart } from './chart.js';
 import { clear, h } from './dom.js';
 import { countryName, formatMetric } from './format.js';
 
+const CONVERSION_LABELS: Record<string, string> = {
+  visitors: 'Unique conversions',
+  events: 'Total conversions',
+  conversion_rate: 'Conversion rate',
+};
 const TOP_LABELS: Record<string, string> = {
   visitors: 'Unique visitors',
   visits: 'Total visits',
@@ -168,14 +173,16 @@ export function sitePage(root: HTMLElement, domain: string, csrfToken: string): 
   }
 
   async function loadTop(mine: number): Promise<void> {
-    // Plausible refuses views_per_visit with a page filter; ask for what can be answered.
+    const shown = topMetrics(query.filters);
+    // Plausible refuses views_per_visit with a page filter; ask for what can be answered and show a dash.
     const pageFiltered = query.filters.some((f) => f.startsWith('event:page'));
-    const metrics = TOP_METRICS.filter((m) => !(pageFiltered && m === 'views_per_visit'));
+    const metrics = shown.filter((m) => !(pageFiltered && m === 'views_per_visit'));
     try {
       const results = await aggregate(domain, query, metrics);
       if (mine !== generation) return;
       clear(top);
-      for (const metric of TOP_METRICS) {
+      top.dataset.metrics = shown.join(',');
+      for (const metric of shown) {
         const result = results[metric];
         const value = result?.value ?? null;
         const change = result?.change ?? null;
@@ -184,12 +191,12 @@ export function sitePage(root: HTMLElement, domain: string, csrfToken: string): 
           h(
             'div',
             { className: 'stat', 'data-testid': `stat-${metric}`, 'data-value': value === null ? '' : String(value) },
-            h('div', { className: 'stat-label' }, TOP_LABELS[metric] ?? metric),
+            h('div', { className: 'stat-label' }, (shown.includes('conversion_rate') ? CONVERSION_LABELS[metric] : TOP_LABELS[metric]) ?? metric),
             h('div', { className: 'stat-value', 'data-testid': `stat-value-${metric}` }, formatMetric(metric, value)),
             h(
               'div',
               { className: `stat-change ${good}`, 'data-testid': `stat-change-${metric}`, 'data-value': change === null ? '' : String(change) },
-              change === null ? '' : `${change > 0 ? '↑' : change < 0 ? '↓' : ''} ${Math.abs(change)}${metric === 'bounce_rate' ? ' pp' : '%'}`,
+              change === null ? '' : `${change > 0 ? '↑' : change < 0 ? '↓' : ''} ${Math.abs(change)}${metric === 'bounce_rate' || metric === 'conversion_rate' ? ' pp' : '%'}`,
             ),
           ),
         );
@@ -288,6 +295,15 @@ export function sitePage(root: HTMLElement, domain: string, csrfToken: string): 
   void load();
   void pollRealtime();
   setInterval(() => void pollRealtime(), 30_000);
+}
+
+/**
+ * Visit metrics (visits, bounce rate, duration) mean nothing for a goal, a custom event or its props, and
+ * the API refuses them under such a filter: the top row then counts conversions, as Plausible's does.
+ */
+export function topMetrics(filters: string[]): string[] {
+  const eventOnly = filters.some((f) => /^event:(goal|name|props:)/.test(f));
+  return eventOnly ? ['visitors', 'events', 'conversion_rate'] : [...TOP_METRICS];
 }
 
 function metricHeader(metric: string): string {

@@ -92,9 +92,12 @@ async function expectPageMatchesApi(
   const base: Record<string, string> = { period, ...(filters.length ? { filters: filters.join(';') } : {}) };
   const interval = period === 'day' ? 'hour' : period === '6mo' || period === '12mo' ? 'month' : 'date';
 
-  // Plausible refuses views_per_visit under a page filter; the page then shows a dash for it.
+  // Plausible refuses views_per_visit under a page filter; the page then shows a dash for it. Under a goal
+  // filter the top row counts conversions instead of visits.
   const pageFiltered = filters.some((f) => f.startsWith('event:page'));
-  const metrics = TOP_METRICS.filter((m) => !(pageFiltered && m === 'views_per_visit'));
+  const goalFiltered = filters.some((f) => f.startsWith('event:goal'));
+  const metrics: string[] = goalFiltered ? ['visitors', 'events', 'conversion_rate'] : TOP_METRICS.filter((m) => !(pageFiltered && m === 'views_per_visit'));
+  expect(Object.keys(shown.top).sort()).toEqual((goalFiltered ? metrics : [...TOP_METRICS]).sort());
   const aggregate = await statsApi<Aggregate>(server, key, 'aggregate', { ...base, metrics: metrics.join(','), compare: 'previous_period' });
   if (pageFiltered) expect(shown.top.views_per_visit).toEqual({ value: '', text: '—', change: '' });
   for (const metric of metrics) {
@@ -238,6 +241,15 @@ describe('the dashboard in real Chromium', () => {
     await page.click('[data-testid="filter-remove"]');
     await waitForQuery(page, '7d', []);
     expect((await readPage(page)).top.visitors?.value).toBe(unfiltered.top.visitors?.value);
+
+    // A goal is a filter too: the visitors who converted.
+    await page.click('[data-testid="panel-goals"] [data-testid="breakdown-row"][data-name="Signup"] .row-label');
+    await waitForQuery(page, '7d', ['event:goal==Signup']);
+    const converted = await expectPageMatchesApi(page, server, apiKey, '7d', ['event:goal==Signup']);
+    expect(Number(converted.top.visitors?.value)).toBe(unfiltered.goals.find((g) => g.name === 'Signup')?.visitors);
+    await page.screenshot({ path: artifact('dashboard-goal.png'), fullPage: true });
+    await page.click('[data-testid="filter-remove"]');
+    await waitForQuery(page, '7d', []);
 
     // The other periods, with their own intervals (hours for today, months for 6 and 12 months).
     for (const period of ['day', 'month', '6mo', '12mo']) {
