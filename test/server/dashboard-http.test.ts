@@ -117,6 +117,9 @@ describe('dashboard over HTTP: login, sessions, CSRF, rate limit, access', () =>
     const answer = await client.login('ada@example.com', PASSWORD, { next: '//evil.example/phish' });
     expect(answer.status).toBe(303);
     expect(answer.headers.get('location')).toBe('/sites');
+    const header = await new Client(server.url, '192.0.2.21').login('ada@example.com', PASSWORD, { next: '/sites\r\nSet-Cookie: x=1' });
+    expect(header.status).toBe(303);
+    expect(header.headers.get('location')).toBe('/sites');
   });
 
   it('answers a wrong password and an unknown email with the same message and status', async () => {

@@ -52,7 +52,7 @@ function redirect(res: ServerResponse, location: string, headers: Record<string,
 
 /** Only a path on this server: `next=//evil.example` must not become an open redirect. */
 function safeNext(next: string | null | undefined): string {
-  return next && /^\/(?![/\\])/.test(next) ? next : '/sites';
+  return next && /^\/(?![/\\])[^\s\\]*$/.test(next) ? next : '/sites';
 }
 
 export function safeDecode(segment: string): string {
