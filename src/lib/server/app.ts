@@ -7,7 +7,10 @@ import type { BuiltTracker } from '../tracker/build.js';
 import { serverHealth } from './health.js';
 import { CORS_HEADERS, sendJson } from './http.js';
 import type { Logger } from './log.js';
+import { dashboardApiRoute } from './routes/dashboard-api.js';
+import { dashboardPageRoute, type DashboardOptions } from './routes/dashboard.js';
 import { handleEvent } from './routes/event.js';
+import { passwordResetRoute, type PasswordResetContext } from './routes/password-reset.js';
 import { UNSUBSCRIBE_PREFIX, handleUnsubscribe } from './routes/reports-unsubscribe.js';
 import { statsApiRoutes } from './routes/stats-api.js';
 import { serveTracker } from './routes/tracker.js';
@@ -21,6 +24,10 @@ export interface AppContext {
   tracker: BuiltTracker;
   log: Logger;
   system: () => Record<string, unknown>;
+  /** Login, sessions and the dashboard pages and API; absent, those routes answer 404. */
+  dashboard?: DashboardOptions;
+  /** The password-reset pages linked from the login page; absent, they answer 404. */
+  passwordReset?: Omit<PasswordResetContext, 'stores'>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
@@ -48,6 +55,11 @@ export function createApp(ctx: AppContext): RequestListener {
     ...statsApiRoutes(ctx.stores),
   };
 
+  const dashboard = ctx.dashboard ? { ...ctx.dashboard, stores: ctx.stores } : undefined;
+  // Routes with a path parameter (/sites/:domain, /api/dashboard/sites/:domain/:endpoint) match by prefix.
+  const dashboardRoute = (method: string, pathname: string): Handler | undefined =>
+    dashboard && (dashboardPageRoute(dashboard, method, pathname) ?? dashboardApiRoute(dashboard, method, pathname));
+
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
@@ -56,7 +68,9 @@ export function createApp(ctx: AppContext): RequestListener {
       (method === 'GET' && TRACKER_PATH.test(url.pathname) ? (rq, rs) => serveTracker(ctx.tracker, rq, rs) : undefined) ??
       ((method === 'GET' || method === 'POST') && url.pathname.startsWith(UNSUBSCRIBE_PREFIX)
         ? (rq, rs, u) => handleUnsubscribe(ctx.stores.postgres, rq, rs, u)
-        : undefined);
+        : undefined) ??
+      dashboardRoute(method, url.pathname) ??
+      (ctx.passwordReset ? passwordResetRoute({ ...ctx.passwordReset, stores: ctx.stores }, method, url.pathname) : undefined);
     if (!handler) {
       sendJson(res, 404, { error: `no route for ${method} ${url.pathname}` });
       return;
