@@ -1,0 +1,70 @@
+import { createUser } from '../../../src/lib/accounts/users.js';
+import { createApiKey } from '../../../src/lib/api-keys/keys.js';
+import { clickhouseChecksum, listClickHouseTables } from '../../../src/lib/backup/clickhouse-data.js';
+import { listTables, tableChecksum } from '../../../src/lib/backup/postgres-data.js';
+import { migrateStores, statusOfStores } from '../../../src/lib/db/migrations.js';
+import { seedDemoSite } from '../../../src/lib/seed/seed.js';
+import { openStores, type OpenedStores, type OpenStoresOptions } from '../../../src/lib/storage/open.js';
+
+/** Every table's row count and content checksum, plus numbers a dashboard shows, per store. */
+export interface StoreSnapshot {
+  postgres: Record<string, { rows: number; checksum: string }>;
+  clickhouse: Record<string, { rows: number; checksum: string }>;
+  stats: { visitors: string; pageviews: string; visits: string; bounceRate: string; topPage: string };
+  heads: { postgres: number; clickhouse: number };
+}
+
+export async function snapshot(stores: OpenedStores): Promise<StoreSnapshot> {
+  const postgres: StoreSnapshot['postgres'] = {};
+  for (const table of await listTables(stores.postgres)) postgres[table] = await tableChecksum(stores.postgres, table);
+  const clickhouse: StoreSnapshot['clickhouse'] = {};
+  for (const table of await listClickHouseTables(stores.clickhouse)) clickhouse[table.name] = await clickhouseChecksum(stores.clickhouse, table);
+  const [events] = await stores.clickhouse.query<{ visitors: string; pageviews: string }>(
+    `SELECT toString(uniq(user_id)) AS visitors, toString(countIf(name = 'pageview')) AS pageviews FROM events`,
+  );
+  const [sessions] = await stores.clickhouse.query<{ visits: string; bounce: string }>(
+    `SELECT toString(sum(sign)) AS visits, toString(round(sum(is_bounce * sign) / greatest(sum(sign), 1), 4)) AS bounce FROM sessions`,
+  );
+  const [top] = await stores.clickhouse.query<{ pathname: string; n: string }>(
+    `SELECT pathname, toString(count()) AS n FROM events WHERE name = 'pageview' GROUP BY pathname ORDER BY count() DESC, pathname LIMIT 1`,
+  );
+  const status = await statusOfStores(stores, { store: 'all' });
+  const head = (store: string) => status.stores.find((s) => s.store === store)?.head ?? 0;
+  return {
+    postgres,
+    clickhouse,
+    stats: {
+      visitors: events?.visitors ?? '0',
+      pageviews: events?.pageviews ?? '0',
+      visits: sessions?.visits ?? '0',
+      bounceRate: sessions?.bounce ?? '0',
+      topPage: top ? `${top.pathname} ${top.n}` : '',
+    },
+    heads: { postgres: head('postgres'), clickhouse: head('clickhouse') },
+  };
+}
+
+/** Migrated stores with a seeded site, a user with an API key, and events. */
+export async function seedStores(options: OpenStoresOptions, events = 20_000): Promise<StoreSnapshot> {
+  const stores = await openStores(options);
+  try {
+    await migrateStores(stores, { store: 'all' });
+    await seedDemoSite(stores.postgres, stores.clickhouse, { domain: 'demo.example.com', events, days: 30, seed: 7, replace: false }, () => undefined);
+    const user = await createUser(stores.postgres, { email: 'owner@example.com', name: 'Owner "Quote"\nNewline', password: 'correct horse battery', isAdmin: true });
+    await createApiKey(stores.postgres, { userId: user.id, name: 'ci key' });
+    await stores.postgres.query(`INSERT INTO goals (site_id, event_name, display_name) SELECT id, 'Signup', 'Sign-ups \\ backslash' FROM sites`);
+    await stores.postgres.query(`INSERT INTO settings (key, value) VALUES ('k', '{"nested": [1, "two", null]}')`);
+    return await snapshot(stores);
+  } finally {
+    await stores.close();
+  }
+}
+
+export async function withOpenStores<T>(options: OpenStoresOptions, fn: (stores: OpenedStores) => Promise<T>): Promise<T> {
+  const stores = await openStores(options);
+  try {
+    return await fn(stores);
+  } finally {
+    await stores.close();
+  }
+}
