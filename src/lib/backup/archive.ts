@@ -98,11 +98,18 @@ export class ArchiveWriter {
     let parts = 0;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    // Double buffering: the previous part is compressed and written while the next one is read from the
+    // store, so reading and compressing overlap; memory stays at about two parts.
+    let writing: Promise<void> = Promise.resolve();
     const flushPart = async () => {
       parts += 1;
-      await this.writeEntry(`${name}.${String(parts).padStart(6, '0')}`, Buffer.concat(pending, pendingBytes));
+      const entry = `${name}.${String(parts).padStart(6, '0')}`;
+      const data = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
+      await writing;
+      writing = this.writeEntry(entry, data);
+      writing.catch(() => undefined);
     };
     for await (const raw of source) {
       const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -113,6 +120,7 @@ export class ArchiveWriter {
       if (pendingBytes >= PART_BYTES) await flushPart();
     }
     if (pendingBytes > 0 || parts === 0) await flushPart();
+    await writing;
     const digest = { sha256: hash.digest('hex'), bytes, parts };
     this.digests.set(name, digest);
     return digest;

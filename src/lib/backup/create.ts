@@ -83,7 +83,9 @@ export async function createBackup(stores: OpenedStores, options: CreateBackupOp
     const hold: IngestHold = options.holdIngest ?? ((fn) => fn());
     const clickhouse = await hold(async () => {
       const at = now().toISOString();
-      const dumped = await dumpClickHouse(stores.clickhouse, write);
+      // Quiescent when the server holds its spool, or when no server can write (embedded stores are ours).
+      const quiescent = Boolean(options.holdIngest) || stores.mode !== 'servers';
+      const dumped = await dumpClickHouse(stores.clickhouse, write, { quiescent });
       return { at, ...dumped };
     });
     const manifest: BackupManifest = manifestSchema.parse({

@@ -6,7 +6,7 @@ export const FORMAT_VERSION = 1;
 const tableEntry = z.object({
   name: z.string(),
   rows: z.number().int().nonnegative(),
-  /** Postgres: md5 of the rows' text in C order; ClickHouse: sum of cityHash64 of every row (order-free). */
+  /** Postgres: sum of the 64-bit md5 prefix of each row's text; ClickHouse: sum of cityHash64 of every row. Both order-free. */
   checksum: z.string(),
   member: z.string(),
 });
@@ -37,7 +37,16 @@ export const manifestSchema = z.object({
     sequences: z.array(z.object({ name: z.string(), lastValue: z.string().nullable() })),
   }),
   clickhouse: z.object({
-    tables: z.array(tableEntry.extend({ engine: z.string(), final: z.boolean() })),
+    tables: z.array(
+      tableEntry.extend({
+        engine: z.string(),
+        final: z.boolean(),
+        /** Not computed at backup time (it would cost a second full read); restore reports the restored one. */
+        checksum: z.string().nullable(),
+        /** False when ClickHouse could be written to during the export (no server to hold): rows is approximate. */
+        rowsExact: z.boolean(),
+      }),
+    ),
   }),
   members: z.record(z.string(), memberDigest),
 });
