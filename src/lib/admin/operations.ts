@@ -18,7 +18,9 @@ import { createBackup, type BackupCreateResult } from '../backup/create.js';
 import { readIdentityFiles, restoreBackup, type RestoreResult } from '../backup/restore.js';
 import { UsageError, UserError } from '../cli/errors.js';
 import { requireMigrated } from '../db/migrations.js';
+import { seedDemoSite, type SeedResult } from '../seed/seed.js';
 import { createSite, listSites, removeSite, type RemovedSite, type Site } from '../sites/sites.js';
+import { addGoal, listGoals, removeGoal, type Goal } from '../goals/goals.js';
 import type { OpenedStores } from '../storage/open.js';
 
 /** What the server offers operations beyond its stores (absent when the CLI runs an operation itself). */
@@ -142,6 +144,35 @@ export const adminOperations = {
       })),
       viaServer: true,
     }),
+  ),
+  'db.seed': operation(
+    'db.seed',
+    z
+      .object({
+        domain: text,
+        events: z.number().int().min(1),
+        days: z.number().int().min(1).max(3650),
+        seed: z.number().int().min(0),
+        replace: z.boolean().default(false),
+      })
+      .strict(),
+    (stores, input): Promise<SeedResult> => seedDemoSite(stores.postgres, stores.clickhouse, input),
+  ),
+  'goals.add': operation(
+    'goals.add',
+    z.union([
+      z.object({ domain: text, event: text }).strict(),
+      z.object({ domain: text, page: text }).strict(),
+    ]),
+    async (stores, input): Promise<{ goal: Goal }> => ({ goal: await addGoal(stores.postgres, input) }),
+  ),
+  'goals.list': operation('goals.list', z.object({ domain: text }).strict(), async (stores, input): Promise<{ goals: Goal[] }> => ({
+    goals: await listGoals(stores.postgres, input.domain),
+  })),
+  'goals.remove': operation(
+    'goals.remove',
+    z.object({ domain: text, goal: text }).strict(),
+    async (stores, input): Promise<{ goal: Goal }> => ({ goal: await removeGoal(stores.postgres, input) }),
   ),
 } as const;
 
