@@ -7,6 +7,7 @@
  * Sizes: BENCH_PG_ROWS (users and api_keys rows each, default 300000), BENCH_EVENTS (default 2000000).
  */
 import { createWriteStream } from 'node:fs';
+import { loadavg } from 'node:os';
 import { stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
@@ -44,6 +45,7 @@ for (const db of ['bench_src', 'bench_ours', 'bench_pgrestore']) await admin.que
 await admin.end();
 const compression = defaultCompression();
 const rows: string[] = [];
+const loadAtStart = loadavg()[0]?.toFixed(1) ?? '?';
 
 try {
   const stores = await openStores({ dataDir: path.join(temp.path, 'src'), databaseUrl: cluster.url('bench_src') });
@@ -124,6 +126,7 @@ try {
     'bench:backup',
     `Command: \`npm run bench:backup\` (\`BENCH_PG_ROWS=${PG_ROWS}\` users and as many API keys, \`BENCH_EVENTS=${EVENTS}\`), ${new Date().toISOString().slice(0, 10)}.
 Throwaway PostgreSQL 15 cluster (pg_dump/pg_restore 15) and chDB, same process, same seeded data, compression: ${compression}.
+Load average when the run started: ${loadAtStart} on 2 cores (the machine is shared; repeated runs move by ±30 %).
 MB/s: Postgres database size (\`pg_database_size\`) or the plain Native export's size, divided by the time.
 Speed = baseline time / our time (> 1: ours is faster). Targets: Postgres backup ≥ 1× \`pg_dump -Fc\`; ClickHouse
 export ≥ 0.5× the plain export. Our export includes the row count, sha256, tar framing and zstd; our Postgres backup

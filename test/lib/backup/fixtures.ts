@@ -1,9 +1,11 @@
+import { expect } from 'vitest';
 import { createUser } from '../../../src/lib/accounts/users.js';
 import { createApiKey } from '../../../src/lib/api-keys/keys.js';
 import { clickhouseChecksum, listClickHouseTables } from '../../../src/lib/backup/clickhouse-data.js';
 import { listTables, tableChecksum } from '../../../src/lib/backup/postgres-data.js';
 import { migrateStores, statusOfStores } from '../../../src/lib/db/migrations.js';
 import { seedDemoSite } from '../../../src/lib/seed/seed.js';
+import { runStatsQuery, type StatsEndpoint } from '../../../src/lib/stats/index.js';
 import { openStores, type OpenedStores, type OpenStoresOptions } from '../../../src/lib/storage/open.js';
 
 /** Every table's row count and content checksum, plus numbers a dashboard shows, per store. */
@@ -11,6 +13,8 @@ export interface StoreSnapshot {
   postgres: Record<string, { rows: number; checksum: string }>;
   clickhouse: Record<string, { rows: number; checksum: string }>;
   stats: { visitors: string; pageviews: string; visits: string; bounceRate: string; topPage: string };
+  /** Stats API v1 answers (runStatsQuery) for the seeded site, at a fixed "now". */
+  statsApi: Record<string, unknown>;
   heads: { postgres: number; clickhouse: number };
 }
 
@@ -28,6 +32,18 @@ export async function snapshot(stores: OpenedStores): Promise<StoreSnapshot> {
   const [top] = await stores.clickhouse.query<{ pathname: string; n: string }>(
     `SELECT pathname, toString(count()) AS n FROM events WHERE name = 'pageview' GROUP BY pathname ORDER BY count() DESC, pathname LIMIT 1`,
   );
+  const statsApi: Record<string, unknown> = {};
+  const [site] = await stores.postgres.query<{ id: string; domain: string; timezone: string }>(
+    `SELECT id, domain, timezone FROM sites WHERE domain = 'demo.example.com'`,
+  );
+  if (site) {
+    const statsSite = { id: Number(site.id), domain: site.domain, timezone: site.timezone };
+    for (const [endpoint, params] of STATS_QUERIES) {
+      const answer = await runStatsQuery(stores, statsSite, endpoint, new URLSearchParams(params), { now: STATS_NOW });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      statsApi[`${endpoint}?${params}`] = answer.body;
+    }
+  }
   const status = await statusOfStores(stores, { store: 'all' });
   const head = (store: string) => status.stores.find((s) => s.store === store)?.head ?? 0;
   return {
@@ -41,8 +57,19 @@ export async function snapshot(stores: OpenedStores): Promise<StoreSnapshot> {
       topPage: top ? `${top.pathname} ${top.n}` : '',
     },
     heads: { postgres: head('postgres'), clickhouse: head('clickhouse') },
+    statsApi,
   };
 }
+
+/** One fixed "now" for the whole test run: the seeded traffic spans the 30 days before it. */
+const STATS_NOW = new Date();
+const STATS_QUERIES: [StatsEndpoint, string][] = [
+  ['aggregate', 'period=30d&metrics=visitors,visits,pageviews,views_per_visit,bounce_rate,visit_duration,events'],
+  ['timeseries', 'period=30d&metrics=visitors,pageviews'],
+  ['breakdown', 'period=30d&property=visit:source&metrics=visitors,bounce_rate&limit=10'],
+  ['breakdown', 'period=30d&property=event:page&metrics=visitors,pageviews&limit=10'],
+  ['breakdown', 'period=30d&property=event:goal&metrics=visitors,conversion_rate'],
+];
 
 /** Migrated stores with a seeded site, a user with an API key, and events. */
 export async function seedStores(options: OpenStoresOptions, events = 20_000): Promise<StoreSnapshot> {

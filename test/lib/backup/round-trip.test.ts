@@ -39,11 +39,17 @@ describe('backup → wipe → restore round trips (real PostgreSQL, chDB, PGlite
   let embeddedArchive: string;
   let embeddedSnapshot: StoreSnapshot;
 
-  it('embedded (PGlite + chDB): identical tables, checksums and stats after restoring into a wiped data dir', async () => {
+  it('embedded (PGlite + chDB): identical tables, checksums and Stats API answers after restoring into a wiped data dir', async () => {
     const dataDir = dir('embedded');
     embeddedSnapshot = await seedStores({ dataDir });
     expect(Number(embeddedSnapshot.clickhouse.events?.rows)).toBeGreaterThan(15_000);
     expect(embeddedSnapshot.postgres.users?.rows).toBe(1);
+    // The Stats API answers compared after the round trip are real numbers, not empty results.
+    expect(Object.keys(embeddedSnapshot.statsApi)).toHaveLength(5);
+    const aggregate = Object.entries(embeddedSnapshot.statsApi).find(([key]) => key.startsWith('aggregate'))?.[1] as {
+      results: { visitors: { value: number } };
+    };
+    expect(aggregate.results.visitors.value).toBeGreaterThan(1000);
     const backup = await withOpenStores({ dataDir }, (stores) => createBackup(stores, { dir: dir('backups') }));
     expect(backup.mode).toBe('embedded');
     expect(backup.tables.find((t) => t.name === 'events')?.rows).toBe(embeddedSnapshot.clickhouse.events?.rows);
