@@ -6,6 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { callAdminSocket } from '../admin/client.js';
+import { UsageError } from '../cli/errors.js';
 import { adminSocketPath } from '../admin/protocol.js';
 import type { AppConfig } from '../config/schema.js';
 import { withStores } from '../db/connect.js';
@@ -52,6 +53,12 @@ export interface BackupCreateOptions {
 export async function runBackupCreate(config: AppConfig, options: BackupCreateOptions = {}): Promise<BackupCreateResult> {
   const dir = path.resolve(options.to ?? config.backup.dir);
   const recipient = options.recipient ?? config.backup.encryptionRecipient;
+  if (recipient !== undefined && !/^age1[0-9a-z]{58}$/.test(recipient)) {
+    throw new UsageError(`${recipient} is not an age recipient (age1 followed by 58 letters and digits)`, {
+      code: 'INVALID_RECIPIENT',
+      actions: ['print the recipient of your key file: age-keygen -y key.txt'],
+    });
+  }
   return withBackupLock(dir, async () => {
     options.onProgress?.('asking the running server, if any');
     const remote = await viaServer(config, 'backup.create', { dir, ...(recipient ? { recipient } : {}) });
