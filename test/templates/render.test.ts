@@ -170,6 +170,27 @@ describe('templates render', () => {
   });
 });
 
+describe('compose commands without a Docker engine', () => {
+  it('say what is missing with the documented exit codes (no compose file: 1, engine unreachable: 3, purge unconfirmed: 2)', async () => {
+    const dir = await makeTempDir('analytics-compose-');
+    try {
+      const none = await runCli(['compose', 'ps', '--json'], { cwd: dir.path });
+      expect(none.exitCode).toBe(1);
+      expect(none.json<{ error: { code: string } }>().error.code).toBe('NO_COMPOSE_FILE');
+      writeFileSync(path.join(dir.path, 'docker-compose.yml'), 'services:\n  a:\n    image: x\n');
+      const env = { DOCKER_HOST: `unix://${dir.path}/no-such.sock` };
+      const ps = await runCli(['compose', 'ps', '--json'], { cwd: dir.path, env });
+      expect(ps.exitCode).toBe(3);
+      expect(ps.json<{ error: { code: string; details: { service: string } } }>().error).toMatchObject({ code: 'SERVICE_UNREACHABLE', details: { service: 'Docker' } });
+      const purge = await runCli(['compose', 'purge', '--json'], { cwd: dir.path, env });
+      expect(purge.exitCode).toBe(2);
+      expect(purge.json<{ error: { code: string } }>().error.code).toBe('CONFIRMATION_NEEDED');
+    } finally {
+      await dir.remove();
+    }
+  });
+});
+
 interface K8sObject {
   apiVersion: string;
   kind: string;
