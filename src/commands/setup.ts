@@ -92,6 +92,7 @@ export default class Setup extends BaseCommand<typeof Setup> {
           ...common,
           project: flags['project-name'],
           clickhouse: flags.clickhouse as 'server' | 'embedded',
+          network: flags.network as 'bridge' | 'host',
           images: { analytics: flags.image, postgres: flags['postgres-image'], clickhouse: flags['clickhouse-image'], caddy: flags['caddy-image'] },
           tls: flags.tls as 'caddy' | 'none',
           pull: flags.pull,

@@ -15,7 +15,8 @@ import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
  * Deviations from production, each forced by this machine:
  *  - images are built here from a cached debootstrap rootfs (test/e2e/fixtures/*.Dockerfile), the app is
  *    bind-mounted into the analytics image instead of copied;
- *  - every service uses host networking (docker-compose.override.yml written below), on free loopback ports;
+ *  - the stack is rendered with `--network host` (no bridge network here); the override written below moves
+ *    PostgreSQL and the server to free loopback ports;
  *  - no ClickHouse server image exists and Debian's clickhouse-server (18.16) is too old, so the stack is rendered
  *    with `--clickhouse embedded`: chDB (ClickHouse 26 in-process) inside the analytics container's data volume —
  *    the same ClickHouse SQL, a supported production variant of the template, and the volume the test checks survives.
@@ -82,27 +83,22 @@ describe.skipIf(!dockerdAvailable())('compose stack on a real Docker engine (Cli
     mkdirSync(stack.path, { recursive: true });
     writeFileSync(
       path.join(stack.path, 'docker-compose.override.yml'),
-      `# e2e: host networking on free ports, locally built images, the app bind-mounted (see the test's header).
+      `# e2e: locally built images, free loopback ports, the app bind-mounted (see the test's header).
 services:
   analytics:
     image: analytics-e2e:test
     build:
       context: ${context.path}
       dockerfile: analytics.Dockerfile
-    network_mode: host
     environment:
       DATABASE_URL: postgres://analytics:\${POSTGRES_PASSWORD}@127.0.0.1:${pgPort}/analytics
-      LISTEN_IP: 127.0.0.1
-      PORT: "${appPort}"
     volumes:
       - ${projectRoot}:/app:ro
     healthcheck:
-      test: ["CMD", "node", "-e", "fetch('http://127.0.0.1:${appPort}/api/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
       interval: 2s
       start_period: 5s
   postgres:
     image: analytics-e2e-postgres:test
-    network_mode: host
     environment:
       PGPORT: "${pgPort}"
     healthcheck:
@@ -113,7 +109,7 @@ services:
     backupAvailable.value = (await runCli(['backup', 'create', '--help'])).exitCode === 0;
 
     setupRun = await cli([
-      'setup', '--yes', '--json', '--skip-doctor', '--no-pull', '--clickhouse', 'embedded',
+      'setup', '--yes', '--json', '--skip-doctor', '--no-pull', '--clickhouse', 'embedded', '--network', 'host',
       '--base-url', `http://127.0.0.1:${appPort}`, '--port', String(appPort),
       '--admin-email', 'admin@example.com', '--site', 'example.com', '--timeout', '240',
     ]);
@@ -158,7 +154,7 @@ services:
   });
 
   it('running setup again changes nothing and prints no password', async () => {
-    const run = await cli(['setup', '--yes', '--json', '--skip-doctor', '--no-pull', '--no-build', '--clickhouse', 'embedded', '--site', 'example.com', '--timeout', '120']);
+    const run = await cli(['setup', '--yes', '--json', '--skip-doctor', '--no-pull', '--no-build', '--clickhouse', 'embedded', '--network', 'host', '--site', 'example.com', '--timeout', '120']);
     expect(run.exitCode, run.stderr).toBe(0);
     const again = run.json<SetupResult>();
     expect(Object.fromEntries(again.steps.map((s) => [s.name, s.status]))).toMatchObject({

@@ -130,6 +130,26 @@ describe('templates render', () => {
     }
   });
 
+  it('--network host renders host networking without published ports, and passes `docker-compose config`', async () => {
+    const other = await makeTempDir('analytics-templates-host-');
+    try {
+      const run = await runCli(['templates', 'render', 'compose', '--dir', other.path, '--network', 'host', '--env-file', path.join(dir.path, '.env'), '--json'], { cwd: dir.path });
+      expect(run.exitCode, run.stderr).toBe(0);
+      execFileSync('cp', [path.join(dir.path, '.env'), other.path]);
+      const out = execFileSync('docker-compose', ['-f', 'docker-compose.yml', '--profile', 'caddy', 'config'], { cwd: other.path, encoding: 'utf8' });
+      const config = parse(out) as { services: Record<string, { network_mode?: string; ports?: unknown[]; environment?: Record<string, string> }> };
+      for (const [name, service] of Object.entries(config.services)) {
+        expect(service.network_mode, name).toBe('host');
+        expect(service.ports, name).toBeUndefined();
+      }
+      expect(config.services.analytics?.environment).toMatchObject({ LISTEN_IP: '127.0.0.1', PORT: '8000' });
+      expect(config.services.analytics?.environment?.DATABASE_URL).toMatch(/@127\.0\.0\.1:5432\/analytics$/);
+      expect(config.services.caddy?.environment?.UPSTREAM).toBe('127.0.0.1:8000');
+    } finally {
+      await other.remove();
+    }
+  });
+
   it('the proxy configs append the peer to X-Forwarded-For (what the server’s right-to-left walk expects)', () => {
     const nginx = readFileSync(path.join(dir.path, 'proxy/nginx.conf'), 'utf8');
     expect(nginx).toContain('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');

@@ -43,6 +43,7 @@ export default class TemplatesRender extends BaseCommand<typeof TemplatesRender>
       outputDir: flags.dir,
       project: flags['project-name'],
       clickhouse: flags.clickhouse as 'server' | 'embedded',
+      network: flags.network as 'bridge' | 'host',
       images: { analytics: flags.image, postgres: flags['postgres-image'], clickhouse: flags['clickhouse-image'], caddy: flags['caddy-image'] },
       namespace: flags.namespace,
       trustedProxies: flags['trusted-proxies'],

@@ -115,13 +115,16 @@ export interface ComposePullResult {
 /** Pulls registry images and builds the locally built ones (the analytics image has no registry of its own). */
 export async function composePull(
   project: ComposeProject,
+  /** onlyBuild: no registry at all (--no-pull), not even for the base image of the build. */
   options: { build: boolean; profiles?: string[]; onlyBuild?: boolean },
 ): Promise<ComposePullResult> {
   const services = await composeServices(project, options.profiles ?? []);
   const built = services.built;
   const pulled = options.onlyBuild ? [] : services.pulled;
   if (pulled.length) await runCompose(project, ['pull', ...pulled], { output: 'stderr' });
-  if (options.build && built.length) await runCompose(project, ['build', '--pull', ...built], { output: 'stderr' });
+  if (options.build && built.length) {
+    await runCompose(project, ['build', ...(options.onlyBuild ? [] : ['--pull']), ...built], { output: 'stderr' });
+  }
   return { project: project.name, pulled, built: options.build ? built : [] };
 }
 

@@ -29,6 +29,7 @@ export interface DockerSetupOptions {
   prompter?: Prompter;
   write: WriteOptions;
   clickhouse: 'server' | 'embedded';
+  network: 'bridge' | 'host';
   images: RenderRequest['images'];
   tls: 'caddy' | 'none';
   pull: boolean;
@@ -70,6 +71,7 @@ export async function runDockerSetup(options: DockerSetupOptions): Promise<Setup
               baseUrl: config.baseUrl,
               port: config.port,
               clickhouse: options.clickhouse,
+              network: options.network,
               images: options.images,
               envFile,
               dataDir: config.dataDir,

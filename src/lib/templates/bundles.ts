@@ -21,6 +21,8 @@ export interface TemplateInputs {
   port: number;
   /** `server`: a ClickHouse container; `embedded`: chDB inside the analytics container's volume. */
   clickhouse: 'server' | 'embedded';
+  /** bridge: the stack's own network, the server published on loopback; host: every service on the host's network. */
+  network: 'bridge' | 'host';
   images: { analytics: string; postgres: string; clickhouse: string; caddy: string };
   /** Build context of the analytics image: the package itself. */
   buildContext: string;
@@ -55,6 +57,11 @@ export function templateValues(inputs: TemplateInputs): TemplateValues {
     port: String(inputs.port),
     clickhouse_server: inputs.clickhouse === 'server',
     clickhouse_embedded: inputs.clickhouse === 'embedded',
+    network_host: inputs.network === 'host',
+    network_bridge: inputs.network === 'bridge',
+    postgres_host: inputs.network === 'host' ? '127.0.0.1' : 'postgres',
+    clickhouse_host: inputs.network === 'host' ? '127.0.0.1' : 'clickhouse',
+    upstream: inputs.network === 'host' ? `127.0.0.1:${inputs.port}` : 'analytics:8000',
     image: inputs.images.analytics,
     image_name: imageName,
     image_tag: imageTag,

@@ -7,6 +7,11 @@ export const templateFlags = {
     options: ['server', 'embedded'],
     default: 'server',
   }),
+  network: Flags.string({
+    description: 'bridge: the stack’s own network, port published on loopback; host: host networking (no Docker network).',
+    options: ['bridge', 'host'],
+    default: 'bridge',
+  }),
   image: Flags.string({ description: 'Tag of the analytics server image (built locally from this package).' }),
   'postgres-image': Flags.string({ description: 'PostgreSQL image.' }),
   'clickhouse-image': Flags.string({ description: 'ClickHouse server image.' }),

@@ -13,6 +13,7 @@ export interface RenderFromConfigOptions {
   outputDir: string;
   project: string;
   clickhouse: 'server' | 'embedded';
+  network: 'bridge' | 'host';
   images: RenderRequest['images'];
   namespace?: string;
   trustedProxies?: string;
@@ -38,6 +39,7 @@ export async function renderFromConfig(options: RenderFromConfigOptions): Promis
       baseUrl: config.baseUrl,
       port: config.port,
       clickhouse: options.clickhouse,
+      network: options.network,
       images: options.images,
       namespace: options.namespace,
       trustedProxies: options.trustedProxies,

@@ -11,6 +11,7 @@ export interface RenderRequest {
   baseUrl: string;
   port: number;
   clickhouse: 'server' | 'embedded';
+  network?: 'bridge' | 'host';
   images?: Partial<TemplateInputs['images']>;
   namespace?: string;
   trustedProxies?: string;
@@ -35,6 +36,7 @@ export function templateInputs(request: RenderRequest): TemplateInputs {
     baseUrl: request.baseUrl,
     port: request.port,
     clickhouse: request.clickhouse,
+    network: request.network ?? 'bridge',
     images: { ...DEFAULT_IMAGES, ...stripUndefined(request.images ?? {}) },
     buildContext: defaultBuildContext(),
     namespace: request.namespace ?? 'analytics',
