@@ -191,7 +191,7 @@ describe('templates render', () => {
 });
 
 describe('compose commands without a Docker engine', () => {
-  it('say what is missing with the documented exit codes (no compose file: 1, engine unreachable: 3, purge unconfirmed: 2)', async () => {
+  it('say what is missing with the documented exit codes (no compose file: 1, engine unreachable: 3, upgrade stopped: 1, purge unconfirmed: 2)', async () => {
     const dir = await makeTempDir('analytics-compose-');
     try {
       const none = await runCli(['compose', 'ps', '--json'], { cwd: dir.path });
@@ -202,6 +202,13 @@ describe('compose commands without a Docker engine', () => {
       const ps = await runCli(['compose', 'ps', '--json'], { cwd: dir.path, env });
       expect(ps.exitCode).toBe(3);
       expect(ps.json<{ error: { code: string; details: { service: string } } }>().error).toMatchObject({ code: 'SERVICE_UNREACHABLE', details: { service: 'Docker' } });
+      writeFileSync(path.join(dir.path, '.env'), 'BASE_URL=http://localhost:8000\nSECRET_KEY_BASE=' + 'x'.repeat(64) + '\n');
+      const upgrade = await runCli(['upgrade', '--skip-backup', '--json'], { cwd: dir.path, env });
+      expect(upgrade.exitCode).toBe(1);
+      expect(upgrade.json<{ error: { code: string; details: { failedAt: string; steps: { name: string }[] } } }>().error).toMatchObject({
+        code: 'UPGRADE_FAILED',
+        details: { failedAt: 'images', steps: [{ name: 'backup', status: 'skipped' }] },
+      });
       const purge = await runCli(['compose', 'purge', '--json'], { cwd: dir.path, env });
       expect(purge.exitCode).toBe(2);
       expect(purge.json<{ error: { code: string } }>().error.code).toBe('CONFIRMATION_NEEDED');

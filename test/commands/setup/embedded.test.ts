@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SetupResult } from '../../../src/lib/setup/types.js';
+import type { UpgradeResult } from '../../../src/lib/upgrade/upgrade.js';
 import { parseUnit } from '../../../src/lib/setup/systemd.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
@@ -121,6 +122,26 @@ describe('setup --embedded --yes (no Docker)', () => {
     expect(readFileSync(path.join(dir.path, '.env'), 'utf8')).toBe(envBefore);
     expect(again.service?.manager).toBe('already-running');
   }, 120_000);
+
+  it('upgrade --embedded restarts the server (which migrates on start) and waits for health; data stays', async () => {
+    const backup = (await runCli(['backup', 'create', '--help'])).exitCode === 0;
+    const run = await runCli(['upgrade', '--embedded', '--json', '--timeout', '120', ...(backup ? [] : ['--skip-backup'])], { cwd: dir.path, timeoutMs: 180_000 });
+    expect(run.exitCode, run.stderr + run.stdout).toBe(0);
+    const result = run.json<UpgradeResult>();
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+      ['backup', backup ? 'done' : 'skipped'],
+      ['images', 'skipped'],
+      ['migrate', 'skipped'],
+      ['restart', 'done'],
+      ['health', 'done'],
+    ]);
+    const newPid = Number(readFileSync(path.join(dir.path, 'data/analytics.pid'), 'utf8'));
+    expect(newPid).not.toBe(pid);
+    expect(pid === undefined || !isAlive(pid)).toBe(true);
+    pid = newPid;
+    const sites = await runCli(['sites', 'list', '--json'], { cwd: dir.path });
+    expect(sites.json<{ sites: { domain: string }[] }>().sites.map((s) => s.domain)).toEqual(['example.com']);
+  }, 200_000);
 });
 
 function isAlive(pid: number): boolean {
