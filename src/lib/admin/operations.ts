@@ -16,7 +16,9 @@ import {
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKey, type RevokedApiKey } from '../api-keys/keys.js';
 import { UsageError, UserError } from '../cli/errors.js';
 import { requireMigrated } from '../db/migrations.js';
+import { seedDemoSite, type SeedResult } from '../seed/seed.js';
 import { createSite, listSites, removeSite, type RemovedSite, type Site } from '../sites/sites.js';
+import { addGoal, listGoals, removeGoal, type Goal } from '../goals/goals.js';
 import type { OpenedStores } from '../storage/open.js';
 
 export interface AdminOperation<Schema extends z.ZodType, Result> {
@@ -114,6 +116,35 @@ export const adminOperations = {
     'api-keys.revoke',
     z.object({ idOrPrefix: text }).strict(),
     (stores, input): Promise<RevokedApiKey> => revokeApiKey(stores.postgres, input.idOrPrefix),
+  ),
+  'db.seed': operation(
+    'db.seed',
+    z
+      .object({
+        domain: text,
+        events: z.number().int().min(1),
+        days: z.number().int().min(1).max(3650),
+        seed: z.number().int().min(0),
+        replace: z.boolean().default(false),
+      })
+      .strict(),
+    (stores, input): Promise<SeedResult> => seedDemoSite(stores.postgres, stores.clickhouse, input),
+  ),
+  'goals.add': operation(
+    'goals.add',
+    z.union([
+      z.object({ domain: text, event: text }).strict(),
+      z.object({ domain: text, page: text }).strict(),
+    ]),
+    async (stores, input): Promise<{ goal: Goal }> => ({ goal: await addGoal(stores.postgres, input) }),
+  ),
+  'goals.list': operation('goals.list', z.object({ domain: text }).strict(), async (stores, input): Promise<{ goals: Goal[] }> => ({
+    goals: await listGoals(stores.postgres, input.domain),
+  })),
+  'goals.remove': operation(
+    'goals.remove',
+    z.object({ domain: text, goal: text }).strict(),
+    async (stores, input): Promise<{ goal: Goal }> => ({ goal: await removeGoal(stores.postgres, input) }),
   ),
 } as const;
 
