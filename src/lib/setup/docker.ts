@@ -52,7 +52,7 @@ export async function runDockerSetup(options: DockerSetupOptions): Promise<Setup
   const skipIfDry = () => options.write.dryRun;
   const ctx = await runWithProgress<SetupContext>(
     [
-      { title: 'Preflight (doctor)', task: async (c, t) => { t.output = await doctorStep(c, { ...options.doctor, envFile }); } },
+      { title: 'Preflight (doctor)', task: async (c, t) => { t.output = await doctorStep(c, { ...options.doctor, envFile, mode: 'docker' }); } },
       {
         title: 'Configuration (.env)',
         task: async (c, t) => {

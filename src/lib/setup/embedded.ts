@@ -55,7 +55,7 @@ export async function runEmbeddedSetup(options: EmbeddedSetupOptions): Promise<S
   let running = false;
   const ctx = await runWithProgress<SetupContext>(
     [
-      { title: 'Preflight (doctor)', task: async (c, t) => { t.output = await doctorStep(c, { ...options.doctor, envFile }); } },
+      { title: 'Preflight (doctor)', task: async (c, t) => { t.output = await doctorStep(c, { ...options.doctor, envFile, mode: 'embedded' }); } },
       {
         title: 'Configuration (.env)',
         task: async (c, t) => {
