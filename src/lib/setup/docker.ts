@@ -56,7 +56,7 @@ export async function runDockerSetup(options: DockerSetupOptions): Promise<Setup
       {
         title: 'Configuration (.env)',
         task: async (c, t) => {
-          t.output = await envStep(c, { envFile, answers: options.answers, storage: 'servers', yes: options.yes, prompter: options.prompter });
+          t.output = await envStep(c, { envFile, answers: options.answers, storage: 'servers', yes: options.yes, prompter: options.prompter, dryRun: options.write.dryRun });
           config = options.loadConfig();
         },
       },

@@ -59,13 +59,14 @@ export async function runEmbeddedSetup(options: EmbeddedSetupOptions): Promise<S
       {
         title: 'Configuration (.env)',
         task: async (c, t) => {
-          t.output = await envStep(c, { envFile, answers: options.answers, storage: 'embedded', yes: options.yes, prompter: options.prompter });
+          t.output = await envStep(c, { envFile, answers: options.answers, storage: 'embedded', yes: options.yes, prompter: options.prompter, dryRun: options.write.dryRun });
           config = options.loadConfig();
           running = await serverIsUp(config);
         },
       },
       {
         title: 'Databases (create and migrate)',
+        skip: () => options.write.dryRun,
         task: async (c, t) => {
           // A running server owns DATA_DIR and migrates on start; touching the stores here would wait on its lock.
           if (running) {
@@ -79,7 +80,7 @@ export async function runEmbeddedSetup(options: EmbeddedSetupOptions): Promise<S
           t.output = record(c, 'databases', fresh || applied ? 'done' : 'existing', `${applied} migration(s) applied`);
         },
       },
-      { title: 'Admin account', task: async (c, t) => { t.output = await adminStep(c, config); } },
+      { title: 'Admin account', skip: () => options.write.dryRun, task: async (c, t) => { t.output = await adminStep(c, config); } },
       {
         title: 'systemd units (analytics.service, backup timer)',
         task: async (c, t) => {
@@ -107,6 +108,7 @@ export async function runEmbeddedSetup(options: EmbeddedSetupOptions): Promise<S
       },
       {
         title: 'Start the server',
+        skip: () => options.write.dryRun,
         task: async (c, t) => {
           if (running) {
             c.result.service = { manager: 'already-running', unit: SERVICE_UNIT };
@@ -131,12 +133,13 @@ export async function runEmbeddedSetup(options: EmbeddedSetupOptions): Promise<S
       },
       {
         title: 'Wait for /api/health',
+        skip: () => options.write.dryRun,
         task: async (c, t) => {
           await waitForHealth(`http://127.0.0.1:${config.port}`, { timeoutMs: options.healthTimeoutMs, onWait: (last) => { t.output = last; } });
           t.output = record(c, 'health', 'done');
         },
       },
-      { title: 'Site', enabled: () => Boolean(options.site), task: async (c, t) => { t.output = await siteStep(c, config, options.site as string); } },
+      { title: 'Site', enabled: () => Boolean(options.site), skip: () => options.write.dryRun, task: async (c, t) => { t.output = await siteStep(c, config, options.site as string); } },
     ],
     { quiet: options.quiet, context: { steps: [], files: [], result: {} } },
   );

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { UsageError } from '../cli/errors.js';
 import { generateEnv, type AnswerFlag } from '../env/generate.js';
 import type { Prompter } from '../env/prompter.js';
 import { record, type SetupContext } from './types.js';
@@ -10,6 +11,7 @@ export interface EnvStepOptions {
   storage: 'embedded' | 'servers';
   yes: boolean;
   prompter?: Prompter;
+  dryRun: boolean;
 }
 
 /**
@@ -19,6 +21,13 @@ export interface EnvStepOptions {
 export async function envStep(ctx: SetupContext, options: EnvStepOptions): Promise<string> {
   const file = path.resolve(options.envFile);
   if (existsSync(file)) return record(ctx, 'env', 'existing', file);
+  if (options.dryRun) {
+    // The files to show are filled from the configuration, and a dry run writes nothing: not even .env.
+    throw new UsageError(`--dry-run needs an existing env file (${file})`, {
+      code: 'DRY_RUN_NEEDS_ENV',
+      actions: ['analytics env generate   (then analytics setup --dry-run)', 'analytics setup   (without --dry-run)'],
+    });
+  }
   const result = await generateEnv({
     output: file,
     answers: { ...options.answers, storage: options.storage },

@@ -126,6 +126,24 @@ describe(`setup --embedded --yes (no Docker; preflight: ${HAS_DOCTOR ? 'analytic
     expect(again.service?.manager).toBe('already-running');
   }, 120_000);
 
+  it('--dry-run writes and starts nothing: on the installed host every file is unchanged; without .env it refuses', async () => {
+    const run = await runCli(['setup', '--embedded', '--dry-run', '--json', '--skip-doctor', '--unit-dir', path.join(dir.path, 'units')], { cwd: dir.path });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const result = run.json<SetupResult>();
+    expect(result.steps.map((s) => s.name)).toEqual(['doctor', 'env', 'units']);
+    expect(new Set(result.files.map((f) => f.action))).toEqual(new Set(['unchanged']));
+    const empty = await makeTempDir('analytics-setup-dry-');
+    try {
+      const refused = await runCli(['setup', '--embedded', '--dry-run', '--json', '--skip-doctor', '--unit-dir', path.join(empty.path, 'units')], { cwd: empty.path });
+      expect(refused.exitCode).toBe(2);
+      expect(refused.json<{ error: { code: string } }>().error.code).toBe('DRY_RUN_NEEDS_ENV');
+      expect(existsSync(path.join(empty.path, '.env'))).toBe(false);
+      expect(existsSync(path.join(empty.path, 'units'))).toBe(false);
+    } finally {
+      await empty.remove();
+    }
+  });
+
   it('upgrade --embedded restarts the server (which migrates on start) and waits for health; data stays', async () => {
     const backup = (await runCli(['backup', 'create', '--help'])).exitCode === 0;
     const run = await runCli(['upgrade', '--embedded', '--json', '--timeout', '120', ...(backup ? [] : ['--skip-backup'])], { cwd: dir.path, timeoutMs: 180_000 });
