@@ -16,6 +16,7 @@ import { acquireDataDirLock, type DataDirLock } from '../storage/data-dir-lock.j
 import { openStores, type OpenedStores } from '../storage/open.js';
 import { buildTracker } from '../tracker/build.js';
 import { APP_VERSION } from '../version.js';
+import { serverHealthOperation, SERVER_HEALTH_OPERATION } from '../health/server-side.js';
 import { createApp } from './app.js';
 import type { Logger } from './log.js';
 import { DatabaseSaltProvider } from './salts.js';
@@ -111,6 +112,7 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
       }),
     });
 
+    let listeningUrl: string | undefined;
     // CLI commands reach the stores this process owns through a 0600 Unix socket instead of the files.
     const adminSocket = await startAdminSocket(adminSocketPath(config.dataDir), stores, {
       // Events still in the spool for a site being removed would land after its deletion.
@@ -119,6 +121,15 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
       },
       afterOperation: () => siteResolver.invalidate(),
       onError: (error, operation) => log.error('admin operation failed', { operation, error: error instanceof Error ? error.stack : String(error) }),
+      serverOperations: {
+        [SERVER_HEALTH_OPERATION]: serverHealthOperation({
+          stores,
+          spool,
+          flusher,
+          serverUrl: () => listeningUrl,
+          invalidateSites: () => siteResolver.invalidate(),
+        }),
+      },
     });
     cleanups.push(() => adminSocket.close());
 
@@ -139,6 +150,7 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
 
     const host = config.listenIp === '0.0.0.0' || config.listenIp === '::' ? '127.0.0.1' : config.listenIp;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    listeningUrl = url;
     log.info('server listening', { url, storage: stores.mode, version: APP_VERSION, geoip: config.ipGeolocationDb ? 'custom' : 'bundled' });
 
     let closing: Promise<void> | undefined;
