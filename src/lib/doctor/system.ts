@@ -47,14 +47,14 @@ export const MEMORY_WARNING_BYTES = 4 * 1024 ** 3;
 export const MEMORY_CRITICAL_BYTES = 1024 ** 3;
 
 /** The memory this process can use: MemTotal, or a smaller cgroup (container) limit. */
-export async function measureMemory(meminfoPath = '/proc/meminfo', cgroupLimitPath = '/sys/fs/cgroup/memory.max'): Promise<{ totalBytes: number; source: string }> {
+export async function measureMemory(meminfoPath = '/proc/meminfo', cgroupLimitPath = '/sys/fs/cgroup/memory.max'): Promise<{ totalBytes: number; source: 'os' | 'meminfo' | 'cgroup' }> {
   let totalBytes = os.totalmem();
-  let source = 'os';
+  let source: 'os' | 'meminfo' | 'cgroup' = 'os';
   try {
     const kb = /^MemTotal:\s+(\d+) kB/m.exec(await readFile(meminfoPath, 'utf8'))?.[1];
     if (kb) {
       totalBytes = Number(kb) * 1024;
-      source = meminfoPath;
+      source = 'meminfo';
     }
   } catch {
     // not Linux: os.totalmem() is right
@@ -63,7 +63,7 @@ export async function measureMemory(meminfoPath = '/proc/meminfo', cgroupLimitPa
     const limit = (await readFile(cgroupLimitPath, 'utf8')).trim();
     if (/^\d+$/.test(limit) && Number(limit) < totalBytes) {
       totalBytes = Number(limit);
-      source = cgroupLimitPath;
+      source = 'cgroup';
     }
   } catch {
     // no cgroup v2 limit
@@ -72,7 +72,7 @@ export async function measureMemory(meminfoPath = '/proc/meminfo', cgroupLimitPa
 }
 
 export function classifyMemory(totalBytes: number, source: string): CheckOutcome {
-  const value = `${formatBytes(totalBytes)}${source.includes('cgroup') ? ' (container limit)' : ''}`;
+  const value = `${formatBytes(totalBytes)}${source === 'cgroup' ? ' (container limit)' : ''}`;
   const details = { totalBytes, source };
   if (totalBytes < MEMORY_CRITICAL_BYTES) {
     return notOk('CRITICAL', value, `${formatBytes(totalBytes)} is too little for a ClickHouse server`, 'use the embedded mode (analytics setup --embedded, or analytics start), or a host with at least 2 GiB', details);
