@@ -112,7 +112,7 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
       }),
     });
 
-    let listeningUrl: string | undefined;
+    const listening: { url?: string } = {};
     // CLI commands reach the stores this process owns through a 0600 Unix socket instead of the files.
     const adminSocket = await startAdminSocket(adminSocketPath(config.dataDir), stores, {
       // Events still in the spool for a site being removed would land after its deletion.
@@ -126,7 +126,7 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
           stores,
           spool,
           flusher,
-          serverUrl: () => listeningUrl,
+          serverUrl: () => listening.url,
           invalidateSites: () => siteResolver.invalidate(),
         }),
       },
@@ -150,7 +150,7 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
 
     const host = config.listenIp === '0.0.0.0' || config.listenIp === '::' ? '127.0.0.1' : config.listenIp;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    listeningUrl = url;
+    listening.url = url;
     log.info('server listening', { url, storage: stores.mode, version: APP_VERSION, geoip: config.ipGeolocationDb ? 'custom' : 'bundled' });
 
     let closing: Promise<void> | undefined;
