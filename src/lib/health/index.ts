@@ -62,6 +62,14 @@ function storeCheck(name: StoreCheckName, title: string): CheckDefinition<Health
 const missing = (name: string): CheckOutcome =>
   notOk('UNKNOWN', 'not reported', `The server did not report the ${name} check (an older server version?)`, 'restart the server with this version: analytics start');
 
+/** Where a server of this configuration listens, for when its admin socket does not answer. */
+function configuredUrl(config: AppConfig): string | undefined {
+  const { listenIp, port } = config;
+  if (port === 0) return undefined;
+  const host = listenIp === '0.0.0.0' || listenIp === '::' ? '127.0.0.1' : listenIp.includes(':') ? `[${listenIp}]` : listenIp;
+  return `http://${host}:${port}`;
+}
+
 export const HEALTH_CHECKS: readonly CheckDefinition<HealthContext>[] = [
   {
     name: 'server',
@@ -69,10 +77,7 @@ export const HEALTH_CHECKS: readonly CheckDefinition<HealthContext>[] = [
     async run(ctx) {
       // A socket that fails to answer still leaves the configured port to try.
       const remote = await ctx.server().catch(() => undefined);
-      const { listenIp, port } = ctx.config;
-      const host = listenIp === '0.0.0.0' || listenIp === '::' ? '127.0.0.1' : listenIp.includes(':') ? `[${listenIp}]` : listenIp;
-      const url = remote?.url ?? (port > 0 ? `http://${host}:${port}` : undefined);
-      return serverHttpCheck(url, { pid: remote?.pid });
+      return serverHttpCheck(remote?.url ?? configuredUrl(ctx.config), { pid: remote?.pid });
     },
   },
   storeCheck('postgres', 'PostgreSQL'),
@@ -106,6 +111,12 @@ export const HEALTH_CHECKS: readonly CheckDefinition<HealthContext>[] = [
     async run(ctx) {
       const remote = await ctx.server();
       if (remote) return remote.checks.probe ?? missing('probe');
+      const url = configuredUrl(ctx.config);
+      const live = url ? await fetch(`${url}/api/health/live`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false) : false;
+      if (live) {
+        // A server answers on PORT but not on this DATA_DIR's socket: another host, container or DATA_DIR.
+        return notOk('UNKNOWN', 'not run here', `The server at ${url} answers, but not on ${adminSocketPath(ctx.config.dataDir)}; only the server can run the probe`, 'run analytics health where the server runs, with its DATA_DIR (docker compose exec analytics analytics health)');
+      }
       return notOk('CRITICAL', 'no server', 'The probe needs the running server (its admin socket in DATA_DIR)', 'analytics start   (then run analytics health on the same host)');
     },
   },

