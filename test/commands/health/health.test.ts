@@ -8,6 +8,7 @@ import { migrateUp } from '../../../src/lib/migrate/runner.js';
 import { binRun, runCli, tempDir } from '../../helpers/cli.js';
 import { withDataDir } from '../../helpers/fixtures.js';
 import { spawnServer, type ServerProcess } from '../../helpers/server.js';
+import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js';
 
 interface Check {
   name: string;
@@ -32,20 +33,28 @@ const HOUR = 3_600_000;
 
 describe('analytics health against an embedded server started with analytics start', () => {
   const dir = tempDir();
-  const dataDir = path.join(dir, 'data');
-  const backups = path.join(dir, 'backups');
-  const archive = path.join(backups, 'analytics-20261122T000000Z.tar.zst');
-  const env = { DATA_DIR: dataDir, BACKUP_DIR: backups };
+  let volume: Tmpfs;
+  let dataDir = '';
+  let backups = '';
+  let archive = '';
+  let env: Record<string, string> = {};
   const health = (...args: string[]) => runCli(['health', ...args], { cwd: dir, env });
   let server: ServerProcess | undefined;
 
   beforeAll(async () => {
+    // Its own volume, so the disk check does not depend on how full the shared machine is.
+    volume = await mountTmpfs(1024);
+    dataDir = path.join(volume.dir, 'data');
+    backups = path.join(volume.dir, 'backups');
+    archive = path.join(backups, 'analytics-20261122T000000Z.tar.zst');
+    env = { DATA_DIR: dataDir, BACKUP_DIR: backups };
     mkdirSync(backups);
     writeFileSync(archive, 'archive');
     server = await spawnServer(env);
   }, 120_000);
   afterAll(async () => {
     await server?.stop('SIGKILL');
+    await volume?.unmount();
   });
 
   it('--json reports every check OK, the end-to-end probe included, in under 2 seconds', async () => {

@@ -8,15 +8,19 @@ import { PROBE_DOMAIN_SUFFIX } from '../../../src/lib/health/probe.js';
 import { createLogger } from '../../../src/lib/server/log.js';
 import { startServer, type RunningServer } from '../../../src/lib/server/runtime.js';
 import { listSites } from '../../../src/lib/sites/sites.js';
-import { tempDir } from '../../helpers/cli.js';
+import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js';
 
 /** The server in this process (chDB is in-process), so the test can break its ClickHouse and salts for real. */
 describe('health against a running embedded server', () => {
   let server: RunningServer;
   let config: AppConfig;
 
+  let volume: Tmpfs;
+
   beforeAll(async () => {
-    const dir = tempDir();
+    // Its own volume, so the disk check does not depend on how full the shared machine is.
+    volume = await mountTmpfs(1024);
+    const dir = volume.dir;
     const backups = path.join(dir, 'backups');
     mkdirSync(backups);
     writeFileSync(path.join(backups, 'analytics-20261122T000000Z.tar.zst'), 'archive');
@@ -29,6 +33,7 @@ describe('health against a running embedded server', () => {
   }, 120_000);
   afterAll(async () => {
     await server?.close();
+    await volume?.unmount();
   });
 
   const status = async (names: string[]) => {
