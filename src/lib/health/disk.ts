@@ -4,6 +4,7 @@
  */
 import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
+import type { ClickHouseStore } from '../storage/clickhouse/index.js';
 import { formatBytes, percent } from './format.js';
 import { notOk, ok, type CheckOutcome } from './types.js';
 
@@ -59,9 +60,11 @@ export function classifyDisk(volumes: VolumeUsage[]): CheckOutcome {
   const details = { volumes };
   const worst = [...volumes].sort((a, b) => a.freeRatio - b.freeRatio)[0];
   if (!worst) return ok('no volume');
-  const next = worst.labels.includes('BACKUP_DIR') && !worst.labels.includes('DATA_DIR')
-    ? `free space on ${worst.path}: analytics backup prune, or a bigger volume for BACKUP_DIR`
-    : `free space on the volume of ${worst.path} (du -sh ${worst.path}/*), analytics backup prune, or grow the volume`;
+  const next = worst.labels.some((l) => l.startsWith('ClickHouse'))
+    ? `free space on the ClickHouse server's disk ${worst.path}: analytics health --check system-logs, or grow its volume`
+    : worst.labels.includes('BACKUP_DIR') && !worst.labels.includes('DATA_DIR')
+      ? `free space on ${worst.path}: analytics backup prune, or a bigger volume for BACKUP_DIR`
+      : `free space on the volume of ${worst.path} (du -sh ${worst.path}/*), analytics backup prune, or grow the volume`;
   if (worst.freeRatio < DISK_CRITICAL_FREE_RATIO) {
     return notOk('CRITICAL', value, `Only ${percent(worst.freeRatio)} free on the volume of ${worst.labels.join(' and ')}`, next, details);
   }
@@ -71,6 +74,20 @@ export function classifyDisk(volumes: VolumeUsage[]): CheckOutcome {
   return ok(value, details);
 }
 
-export async function diskCheck(paths: Record<string, string>): Promise<CheckOutcome> {
-  return classifyDisk(await measureVolumes(paths));
+/**
+ * The disks of a ClickHouse server, as it sees them (system.disks): in a compose stack or on another host
+ * they are not DATA_DIR's volume, and they are the ones that fill up.
+ */
+export async function clickhouseVolumes(store: ClickHouseStore): Promise<VolumeUsage[]> {
+  const rows = await store.query<{ name: string; path: string; free_space: string | number; total_space: string | number }>(
+    'SELECT name, path, free_space, total_space FROM system.disks',
+  );
+  return rows
+    .map((r) => ({ name: r.name, path: r.path, free: Number(r.free_space), total: Number(r.total_space) }))
+    .filter((r) => r.total > 0)
+    .map((r) => ({ labels: [`ClickHouse disk ${r.name}`], path: r.path, totalBytes: r.total, freeBytes: r.free, freeRatio: r.free / r.total }));
+}
+
+export async function diskCheck(paths: Record<string, string>, extra: VolumeUsage[] = []): Promise<CheckOutcome> {
+  return classifyDisk([...(await measureVolumes(paths)), ...extra]);
 }

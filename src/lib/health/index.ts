@@ -11,7 +11,7 @@ import type { AppConfig } from '../config/schema.js';
 import { DataDirLockedError } from '../storage/errors.js';
 import type { OpenedStores } from '../storage/open.js';
 import { backupCheck } from './backups.js';
-import { diskCheck } from './disk.js';
+import { clickhouseVolumes, diskCheck, type VolumeUsage } from './disk.js';
 import { runChecks, selectChecks, type CheckDefinition } from './registry.js';
 import { SERVER_HEALTH_OPERATION, SERVER_SIDE_CHECKS, type ServerHealthReport, type ServerSideCheckName } from './server-side.js';
 import { serverHttpCheck } from './server-http.js';
@@ -30,6 +30,8 @@ interface HealthContext {
   server(): Promise<ServerHealthReport | undefined>;
   /** The stores opened here (only when no server answers). */
   localStores(): Promise<OpenedStores>;
+  /** The ClickHouse server's disks, from the server's report or the stores opened here. */
+  clickhouseVolumes(): Promise<VolumeUsage[]>;
 }
 
 function memo<T>(fn: () => Promise<T>): () => Promise<T> {
@@ -95,7 +97,11 @@ export const HEALTH_CHECKS: readonly CheckDefinition<HealthContext>[] = [
   {
     name: 'disk',
     title: 'disk free',
-    run: (ctx) => diskCheck({ DATA_DIR: ctx.config.dataDir, BACKUP_DIR: ctx.config.backup.dir }),
+    async run(ctx) {
+      // A ClickHouse server keeps its data on its own disks; chDB's are DATA_DIR's volume.
+      const clickhouse = ctx.config.clickhouseUrl ? await ctx.clickhouseVolumes().catch(() => []) : [];
+      return diskCheck({ DATA_DIR: ctx.config.dataDir, BACKUP_DIR: ctx.config.backup.dir }, clickhouse);
+    },
   },
   storeCheck('system-logs', 'ClickHouse system logs'),
   {
@@ -133,16 +139,23 @@ export async function runHealth(config: AppConfig, options: HealthOptions = {}):
   const selected = selectChecks(HEALTH_CHECKS, options.checks);
   const serverSide = selected.map((c) => c.name).filter((n): n is ServerSideCheckName => (SERVER_SIDE_CHECKS as readonly string[]).includes(n));
   const socketPath = adminSocketPath(config.dataDir);
+  const clickhouseDisks = Boolean(config.clickhouseUrl) && selected.some((c) => c.name === 'disk');
   let opened: Promise<OpenedStores> | undefined;
   const ctx: HealthContext = {
     config,
     server: memo(async () => {
       if (!existsSync(socketPath)) return undefined;
-      const call = await callAdminSocket(socketPath, SERVER_HEALTH_OPERATION, { checks: serverSide }, { timeoutMs: SOCKET_TIMEOUT_MS });
+      const input = { checks: serverSide, ...(clickhouseDisks ? { clickhouseDisks } : {}) };
+      const call = await callAdminSocket(socketPath, SERVER_HEALTH_OPERATION, input, { timeoutMs: SOCKET_TIMEOUT_MS });
       return call.answered ? (call.result as ServerHealthReport) : undefined;
     }),
     // Loaded only when needed: the store drivers (chDB, PGlite) take a while to load.
     localStores: () => (opened ??= import('./local-stores.js').then((m) => m.openStoresForHealth(config))),
+    clickhouseVolumes: async () => {
+      const remote = await ctx.server();
+      if (remote) return remote.clickhouseVolumes ?? [];
+      return clickhouseVolumes((await ctx.localStores()).clickhouse);
+    },
   };
   try {
     return await runChecks(selected, ctx, { command: 'health' });

@@ -8,6 +8,7 @@ import { UsageError } from '../cli/errors.js';
 import type { Flusher, Spool } from '../spool/index.js';
 import type { OpenedStores } from '../storage/open.js';
 import { APP_VERSION } from '../version.js';
+import { clickhouseVolumes, type VolumeUsage } from './disk.js';
 import { classifyProbe, runProbe, type ProbeDeps } from './probe.js';
 import { classifySpool, measureLiveSpool } from './spool.js';
 import { STORE_CHECKS, type StoreCheckName } from './stores.js';
@@ -30,10 +31,12 @@ export interface ServerHealthReport {
   version: string;
   pid: number;
   checks: Partial<Record<ServerSideCheckName, CheckOutcome & { durationMs: number }>>;
+  /** The ClickHouse server's disks, when asked for (`clickhouseDisks`). */
+  clickhouseVolumes?: VolumeUsage[];
 }
 
 const input = z
-  .object({ checks: z.array(z.enum(SERVER_SIDE_CHECKS)).optional() })
+  .object({ checks: z.array(z.enum(SERVER_SIDE_CHECKS)).optional(), clickhouseDisks: z.boolean().optional() })
   .strict()
   .optional()
   .transform((v) => v ?? {});
@@ -64,7 +67,14 @@ export function serverHealthOperation(deps: ServerHealthDeps): (raw: unknown) =>
         return [name, { ...outcome, durationMs: Math.round(performance.now() - started) }] as const;
       }),
     );
+    const volumes = parsed.data.clickhouseDisks ? await clickhouseVolumes(deps.stores.clickhouse).catch(() => undefined) : undefined;
     const url = deps.serverUrl();
-    return { ...(url ? { url } : {}), version: APP_VERSION, pid: process.pid, checks: Object.fromEntries(entries) };
+    return {
+      ...(url ? { url } : {}),
+      version: APP_VERSION,
+      pid: process.pid,
+      checks: Object.fromEntries(entries),
+      ...(volumes ? { clickhouseVolumes: volumes } : {}),
+    };
   };
 }

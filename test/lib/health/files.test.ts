@@ -2,11 +2,12 @@ import { utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupCheck, listBackups } from '../../../src/lib/health/backups.js';
-import { diskCheck } from '../../../src/lib/health/disk.js';
+import { classifyDisk, clickhouseVolumes, diskCheck } from '../../../src/lib/health/disk.js';
 import { classifySpool, measureSpoolFiles } from '../../../src/lib/health/spool.js';
 import { classifySystemLogs } from '../../../src/lib/health/stores.js';
 import { Spool } from '../../../src/lib/spool/index.js';
 import { tempDir } from '../../helpers/cli.js';
+import { openTempChdb } from '../../helpers/embedded.js';
 import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js';
 
 const HOUR = 3_600_000;
@@ -41,6 +42,24 @@ describe('disk check on a real 8 MiB tmpfs', () => {
     expect(outcome.status).toBe('CRITICAL');
     expect((outcome.details?.volumes as unknown[]).length).toBe(2);
     expect(outcome.next).toContain('backup prune');
+  });
+});
+
+describe('ClickHouse disks (system.disks)', () => {
+  it('reads the disks as ClickHouse sees them, and a nearly full one is CRITICAL with a ClickHouse next step', async () => {
+    const chdb = await openTempChdb();
+    try {
+      const volumes = await clickhouseVolumes(chdb.store);
+      expect(volumes.length).toBeGreaterThan(0);
+      expect(volumes[0]).toMatchObject({ labels: ['ClickHouse disk default'], path: expect.stringContaining(chdb.dir) });
+      expect(volumes[0]!.totalBytes).toBeGreaterThan(volumes[0]!.freeBytes);
+      const full = { ...volumes[0]!, freeBytes: volumes[0]!.totalBytes * 0.05, freeRatio: 0.05 };
+      const outcome = await diskCheck({ DATA_DIR: tempDir() }, [full]);
+      expect(outcome).toMatchObject({ status: 'CRITICAL', next: expect.stringContaining("ClickHouse server's disk") });
+      expect(classifyDisk([full]).message).toContain('ClickHouse disk default');
+    } finally {
+      await chdb.cleanup();
+    }
   });
 });
 
