@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../lib/cli/base-command.js';
 import { DOCTOR_CHECK_NAMES, runDoctor } from '../lib/doctor/index.js';
+import { asMonitoringError } from '../lib/health/errors.js';
 import { renderReport } from '../lib/health/render.js';
 import { STATUS_EXIT_CODE, type CheckReport } from '../lib/health/types.js';
 
@@ -39,7 +40,7 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
 
   /** A failure of the command itself is UNKNOWN, as for analytics health. */
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    const result = await super.catch(err);
+    const result = await super.catch(asMonitoringError(err));
     process.exitCode = STATUS_EXIT_CODE.UNKNOWN;
     return result;
   }

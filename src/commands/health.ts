@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../lib/cli/base-command.js';
 import { UsageError } from '../lib/cli/errors.js';
 import { HEALTH_CHECK_NAMES, runHealth, type CheckReport } from '../lib/health/index.js';
+import { asMonitoringError } from '../lib/health/errors.js';
 import { renderReport } from '../lib/health/render.js';
 import { STATUS_EXIT_CODE } from '../lib/health/types.js';
 import { watchReports } from '../lib/health/watch.js';
@@ -57,7 +58,7 @@ export default class Health extends BaseCommand<typeof Health> {
 
   /** Any failure of the command itself (bad config, bad flag) is UNKNOWN to a monitoring agent, never 1 or 2. */
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    const result = await super.catch(err);
+    const result = await super.catch(asMonitoringError(err));
     process.exitCode = STATUS_EXIT_CODE.UNKNOWN;
     return result;
   }

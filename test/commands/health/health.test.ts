@@ -145,6 +145,10 @@ describe('analytics health against an embedded server started with analytics sta
   it('usage problems are UNKNOWN (exit 3) for a monitoring agent', async () => {
     const unknown = await health('--check', 'nope', '--json');
     expect(unknown.exitCode).toBe(3);
+    expect(unknown.json<{ error: { exitCode: number; kind: string } }>().error).toMatchObject({ exitCode: 3, kind: 'usage' });
+    const badConfig = await runCli(['health', '--json'], { cwd: dir, env: { ...env, PORT: 'eighty' } });
+    expect(badConfig.exitCode).toBe(3);
+    expect(badConfig.json<{ error: { code: string; exitCode: number } }>().error).toMatchObject({ code: 'INVALID_CONFIG', exitCode: 3 });
     const watchJson = await health('--watch', '--json');
     expect(watchJson.exitCode).toBe(3);
     expect(watchJson.json<{ error: { message: string } }>().error.message).toContain('--watch');
