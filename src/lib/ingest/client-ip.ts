@@ -1,10 +1,14 @@
 import { BlockList, isIP } from 'node:net';
+import { LruMap } from './lru.js';
 
 /** Loopback only: a reverse proxy on the same host. Anything else must be configured. */
 export const DEFAULT_TRUSTED_PROXIES: readonly string[] = ['127.0.0.0/8', '::1/128'];
 
 /** The proxies whose `X-Forwarded-For` we believe (`TRUSTED_PROXIES`). */
 export class TrustedProxies {
+  /** BlockList.check builds a SocketAddress per call; the peers asking are few (the proxies themselves). */
+  private readonly verdicts = new LruMap<string, boolean>(1024);
+
   private constructor(private readonly list: BlockList) {}
 
   /** Parses CIDRs or bare addresses (IPv4, IPv6, IPv4-mapped IPv6); throws naming the bad entry. */
@@ -27,10 +31,14 @@ export class TrustedProxies {
   }
 
   has(ip: string): boolean {
-    const address = normalizeIp(ip);
-    const family = address ? isIP(address) : 0;
-    if (!address || family === 0) return false;
-    return this.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+    let trusted = this.verdicts.get(ip);
+    if (trusted === undefined) {
+      const address = normalizeIp(ip);
+      const family = address ? isIP(address) : 0;
+      trusted = !!address && family !== 0 && this.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+      this.verdicts.set(ip, trusted);
+    }
+    return trusted;
   }
 }
 

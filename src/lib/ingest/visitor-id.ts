@@ -38,9 +38,15 @@ export class SaltSet {
   }
 
   visitorIds(siteId: number | bigint, ip: string, userAgent: string): VisitorIds {
+    const previousSalt = this.previous;
+    let previous: bigint | null | undefined;
     return {
       current: visitorId(this.current, siteId, ip, userAgent),
-      previous: this.previous ? visitorId(this.previous, siteId, ip, userAgent) : null,
+      // Read only when no session is open under today's id, so most events skip the second HMAC.
+      get previous() {
+        if (previous === undefined) previous = previousSalt ? visitorId(previousSalt, siteId, ip, userAgent) : null;
+        return previous;
+      },
     };
   }
 

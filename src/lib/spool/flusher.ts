@@ -9,8 +9,6 @@
  * after every chunk of it was confirmed. When the sink fails, the cycle stops at that segment and is
  * retried with capped exponential backoff; the spool meanwhile grows (bounded by its maxBytes).
  */
-import type { EnrichedEvent } from '../ingest/pipeline.js';
-import type { SessionRow } from '../ingest/session.js';
 import { segmentStem } from './segment-files.js';
 import type { SpoolSink } from './sink.js';
 import type { Spool } from './spool.js';
@@ -254,19 +252,14 @@ export class Flusher {
 
   private async flushSegment(name: string): Promise<void> {
     try {
-      const contents = await this.spool.readSegment(name);
-      const events: EnrichedEvent[] = [];
-      const sessions: SessionRow[] = [];
-      for (const record of contents.records) {
-        for (const event of record.events) events.push(event);
-        for (const session of record.sessions) sessions.push(session);
-      }
+      const contents = await this.spool.readSegmentRows(name);
+      const { events, sessions } = contents;
       const tokenPrefix = `${this.spool.id}:${segmentStem(name)}`;
       for (const [index, chunk] of chunksOf(events, this.chunkRows)) {
-        await this.sink.insertEvents(chunk, { deduplicationToken: `${tokenPrefix}:events:${index}` });
+        await this.sink.insertRows('events', jsonEachRow(chunk), { deduplicationToken: `${tokenPrefix}:events:${index}` });
       }
       for (const [index, chunk] of chunksOf(sessions, this.chunkRows)) {
-        await this.sink.insertSessions(chunk, { deduplicationToken: `${tokenPrefix}:sessions:${index}` });
+        await this.sink.insertRows('sessions', jsonEachRow(chunk), { deduplicationToken: `${tokenPrefix}:sessions:${index}` });
       }
       await this.spool.removeSegment(name);
       this.flushedSegments += 1;
@@ -284,4 +277,17 @@ function* chunksOf<T>(rows: readonly T[], size: number): Generator<[number, read
   for (let start = 0, index = 0; start < rows.length; start += size, index += 1) {
     yield [index, rows.slice(start, start + size)];
   }
+}
+
+/** Rows (JSON objects as stored) joined into one JSONEachRow body. */
+function jsonEachRow(rows: readonly Buffer[]): Buffer {
+  let length = 0;
+  for (const row of rows) length += row.length + 1;
+  const body = Buffer.allocUnsafe(length);
+  let offset = 0;
+  for (const row of rows) {
+    offset += row.copy(body, offset);
+    body[offset++] = 0x0a;
+  }
+  return body;
 }

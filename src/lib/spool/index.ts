@@ -4,6 +4,7 @@ export {
   DEFAULT_SPOOL_MAX_BYTES,
   type SealedSegment,
   type SegmentContents,
+  type SegmentRows,
   type SpoolOptions,
   type SpoolStats,
 } from './spool.js';
@@ -19,5 +20,6 @@ export {
 } from './flusher.js';
 export { createClickHouseSink } from './clickhouse-sink.js';
 export type { SinkInsertOptions, SpoolSink } from './sink.js';
+export { encodeRows, toEventRow, toSessionRow, type SpoolTable } from './rows.js';
 export type { SpoolRecord, StoredRecord } from './record.js';
 export { SpoolClosedError, SpoolFormatError, SpoolFullError, SpoolWriteError } from './errors.js';

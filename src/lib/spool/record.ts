@@ -1,16 +1,23 @@
 /**
  * One spool record = the rows one accepted request produced, framed as one line of a segment:
  *
- *   <crc32 of the JSON, 8 lowercase hex digits> <space> <JSON envelope> <\n>
+ *   <crc32 of the payload, 8 lowercase hex digits> <space> <payload> <\n>
  *
- * JSON never contains a raw newline, so `\n` always ends a record and a reader can resynchronise
- * after a damaged line. The CRC is what tells a torn or zero-filled tail (after a crash or power
- * loss) from a record: a line that fails it is never parsed.
+ * Payload, format 2: `2 <appended at, ms> <event rows> <session rows>` then each row as <TAB> + its
+ * JSON (the ClickHouse row of rows.ts, events first). JSON.stringify escapes every control character
+ * inside strings, so a raw TAB only ever separates rows and a raw `\n` only ever ends a record: the
+ * flusher cuts the stored bytes into JSONEachRow lines without parsing them, and a reader can
+ * resynchronise after a damaged line. The CRC is what tells a torn or zero-filled tail (after a crash
+ * or power loss) from a record: a line that fails it is never used.
+ *
+ * Format 1 (a JSON envelope `{"v":1,"at":...,"events":[...],"sessions":[...]}`) is still read, so
+ * a spool left by an older build is replayed after an upgrade.
  */
 import { crc32 } from 'node:zlib';
 import type { EnrichedEvent } from '../ingest/pipeline.js';
 import type { SessionRow } from '../ingest/session.js';
 import { SpoolFormatError } from './errors.js';
+import { toEventRow, toSessionRow } from './rows.js';
 
 export interface SpoolRecord {
   events: EnrichedEvent[];
@@ -23,8 +30,10 @@ export interface StoredRecord extends SpoolRecord {
 }
 
 /** Bumped when the envelope changes; a reader refuses versions it does not know instead of dropping them. */
-export const RECORD_FORMAT_VERSION = 1;
+export const RECORD_FORMAT_VERSION = 2;
+const LEGACY_FORMAT_VERSION = 1;
 
+/** Format 1's JSON envelope. */
 interface Envelope {
   v: number;
   at: number;
@@ -33,24 +42,27 @@ interface Envelope {
 }
 
 const NEWLINE = 0x0a;
+const TAB = 0x09;
+const SPACE = 0x20;
+const OPEN_BRACE = 0x7b;
 const CRC_HEX_LENGTH = 8;
 /** "xxxxxxxx " before the JSON. */
 const HEADER_LENGTH = CRC_HEX_LENGTH + 1;
 const EVENT_BIGINT_FIELDS = ['user_id', 'session_id'] as const;
 const SESSION_BIGINT_FIELDS = ['session_id', 'user_id'] as const;
 
-function bigintAsString(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
-}
-
 /** The framed line for a record, ready to be written. */
 export function encodeRecord(record: SpoolRecord, appendedAt: number): Buffer {
-  const envelope = { v: RECORD_FORMAT_VERSION, at: appendedAt, events: record.events, sessions: record.sessions };
-  const json = Buffer.from(JSON.stringify(envelope, bigintAsString), 'utf8');
-  const line = Buffer.allocUnsafe(HEADER_LENGTH + json.length + 1);
-  line.write(crc32(json).toString(16).padStart(CRC_HEX_LENGTH, '0'), 0, 'latin1');
-  line[CRC_HEX_LENGTH] = 0x20;
-  json.copy(line, HEADER_LENGTH);
+  let text = `${RECORD_FORMAT_VERSION} ${appendedAt} ${record.events.length} ${record.sessions.length}`;
+  // Plain JSON.stringify (ids are already strings): a replacer function would cost more than the rest.
+  for (const event of record.events) text += `\t${JSON.stringify(toEventRow(event))}`;
+  for (const session of record.sessions) text += `\t${JSON.stringify(toSessionRow(session))}`;
+  const payloadLength = Buffer.byteLength(text, 'utf8');
+  const line = Buffer.allocUnsafe(HEADER_LENGTH + payloadLength + 1);
+  line.write(text, HEADER_LENGTH, 'utf8');
+  const payload = line.subarray(HEADER_LENGTH, HEADER_LENGTH + payloadLength);
+  line.write(crc32(payload).toString(16).padStart(CRC_HEX_LENGTH, '0'), 0, 'latin1');
+  line[CRC_HEX_LENGTH] = SPACE;
   line[line.length - 1] = NEWLINE;
   return line;
 }
@@ -81,32 +93,75 @@ export function scanSegment(bytes: Buffer): SegmentScan {
 }
 
 function verifiedPayload(line: Buffer): Buffer | undefined {
-  if (line.length <= HEADER_LENGTH || line[CRC_HEX_LENGTH] !== 0x20) return undefined;
+  if (line.length <= HEADER_LENGTH || line[CRC_HEX_LENGTH] !== SPACE) return undefined;
   const expected = Number.parseInt(line.toString('latin1', 0, CRC_HEX_LENGTH), 16);
   const payload = line.subarray(HEADER_LENGTH);
   return Number.isNaN(expected) || crc32(payload) !== expected ? undefined : payload;
 }
 
-/** Parses a verified payload back into typed rows (64-bit ids become bigint again). */
-export function decodePayload(payload: Buffer, segment: string): StoredRecord {
-  const envelope = JSON.parse(payload.toString('utf8')) as Envelope;
-  if (envelope.v !== RECORD_FORMAT_VERSION) {
-    throw new SpoolFormatError(
-      segment,
-      `a record has format version ${String(envelope.v)}; this build reads ${RECORD_FORMAT_VERSION} (upgrade, then restart)`,
-    );
+/** A verified payload's rows as stored: JSONEachRow lines for the flusher, never parsed. */
+export interface PayloadRows {
+  appendedAt: number;
+  events: Buffer[];
+  sessions: Buffer[];
+}
+
+/** Cuts a verified payload into its rows' JSON (format 2), or converts a format-1 envelope. */
+export function payloadRows(payload: Buffer, segment: string): PayloadRows {
+  if (payload[0] === OPEN_BRACE) return legacyPayloadRows(payload, segment);
+  const firstTab = payload.indexOf(TAB);
+  const header = payload.toString('latin1', 0, firstTab === -1 ? payload.length : firstTab).split(' ');
+  const [version, at, eventCount, sessionCount] = header.map(Number);
+  if (version !== RECORD_FORMAT_VERSION || header.length !== 4 || [at, eventCount, sessionCount].some((n) => !Number.isInteger(n))) {
+    throw unknownFormat(segment, header[0]);
   }
+  const rows: Buffer[] = [];
+  for (let start = firstTab + 1; firstTab !== -1; ) {
+    const end = payload.indexOf(TAB, start);
+    rows.push(payload.subarray(start, end === -1 ? payload.length : end));
+    if (end === -1) break;
+    start = end + 1;
+  }
+  if (rows.length !== eventCount! + sessionCount!) {
+    throw new SpoolFormatError(segment, `a record announces ${eventCount! + sessionCount!} rows but holds ${rows.length}`);
+  }
+  return { appendedAt: at!, events: rows.slice(0, eventCount), sessions: rows.slice(eventCount) };
+}
+
+/** Parses a verified payload back into typed rows (64-bit ids become bigint again); slow, for tools and tests. */
+export function decodePayload(payload: Buffer, segment: string): StoredRecord {
+  const rows = payloadRows(payload, segment);
+  const parse = (row: Buffer, fields: readonly string[]) => reviveBigints(JSON.parse(row.toString('utf8')) as Record<string, unknown>, fields);
   return {
-    appendedAt: envelope.at,
-    events: envelope.events.map((row) => reviveBigints(row, EVENT_BIGINT_FIELDS) as unknown as EnrichedEvent),
-    sessions: envelope.sessions.map((row) => reviveBigints(row, SESSION_BIGINT_FIELDS) as unknown as SessionRow),
+    appendedAt: rows.appendedAt,
+    events: rows.events.map((row) => parse(row, EVENT_BIGINT_FIELDS) as unknown as EnrichedEvent),
+    sessions: rows.sessions.map((row) => parse(row, SESSION_BIGINT_FIELDS) as unknown as SessionRow),
   };
 }
 
-/** Only the envelope's append time, for health stats of segments recovered at startup. */
+/** Only the append time, for health stats of segments recovered at startup. */
 export function appendedAtOf(payload: Buffer): number | undefined {
-  const match = /^\{"v":\d+,"at":(\d+),/.exec(payload.toString('latin1', 0, 64));
+  const head = payload.toString('latin1', 0, 64);
+  const match = head.startsWith('{') ? /^\{"v":\d+,"at":(\d+),/.exec(head) : /^\d+ (\d+) /.exec(head);
   return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+function legacyPayloadRows(payload: Buffer, segment: string): PayloadRows {
+  const envelope = JSON.parse(payload.toString('utf8')) as Envelope;
+  if (envelope.v !== LEGACY_FORMAT_VERSION) throw unknownFormat(segment, String(envelope.v));
+  const revive = (row: Record<string, unknown>, fields: readonly string[]) => reviveBigints(row, fields);
+  return {
+    appendedAt: envelope.at,
+    events: envelope.events.map((row) => Buffer.from(JSON.stringify(toEventRow(revive(row, EVENT_BIGINT_FIELDS) as unknown as EnrichedEvent)))),
+    sessions: envelope.sessions.map((row) => Buffer.from(JSON.stringify(toSessionRow(revive(row, SESSION_BIGINT_FIELDS) as unknown as SessionRow)))),
+  };
+}
+
+function unknownFormat(segment: string, version: string | undefined): SpoolFormatError {
+  return new SpoolFormatError(
+    segment,
+    `a record has format version ${String(version)}; this build reads ${LEGACY_FORMAT_VERSION} and ${RECORD_FORMAT_VERSION} (upgrade, then restart)`,
+  );
 }
 
 function reviveBigints(row: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {

@@ -1,5 +1,4 @@
-import type { EnrichedEvent } from '../ingest/pipeline.js';
-import type { SessionRow } from '../ingest/session.js';
+import type { SpoolTable } from './rows.js';
 
 export interface SinkInsertOptions {
   /**
@@ -11,6 +10,6 @@ export interface SinkInsertOptions {
 
 /** Where the flusher delivers spooled rows (ClickHouse in production: clickhouse-sink.ts). */
 export interface SpoolSink {
-  insertEvents(rows: readonly EnrichedEvent[], options: SinkInsertOptions): Promise<void>;
-  insertSessions(rows: readonly SessionRow[], options: SinkInsertOptions): Promise<void>;
+  /** `rows` is JSONEachRow text, one row of `table` per line, exactly as the spool stored it. */
+  insertRows(table: SpoolTable, rows: Buffer, options: SinkInsertOptions): Promise<void>;
 }

@@ -18,6 +18,7 @@ import {
   appendedAtOf,
   decodePayload,
   encodeRecord,
+  payloadRows,
   scanSegment,
   type SpoolRecord,
   type StoredRecord,
@@ -52,6 +53,16 @@ export interface SegmentContents {
   /** Bytes of a record torn by a crash at the end of the file, ignored. */
   tornTailBytes: number;
   /** Damaged complete lines, skipped. */
+  corruptLines: number;
+}
+
+/** A sealed segment's rows as stored (JSONEachRow lines), for the flusher. */
+export interface SegmentRows {
+  name: string;
+  records: number;
+  events: Buffer[];
+  sessions: Buffer[];
+  tornTailBytes: number;
   corruptLines: number;
 }
 
@@ -218,6 +229,20 @@ export class Spool {
       tornTailBytes: scan.tornTailBytes,
       corruptLines: scan.corruptLines,
     };
+  }
+
+  /** The rows of a sealed segment as stored, cut apart but not parsed: what the flusher inserts. */
+  async readSegmentRows(name: string): Promise<SegmentRows> {
+    this.sealedState(name);
+    const scan = scanSegment(await readFile(join(this.dir, name)));
+    const events: Buffer[] = [];
+    const sessions: Buffer[] = [];
+    for (const payload of scan.payloads) {
+      const rows = payloadRows(payload, name);
+      for (const row of rows.events) events.push(row);
+      for (const row of rows.sessions) sessions.push(row);
+    }
+    return { name, records: scan.payloads.length, events, sessions, tornTailBytes: scan.tornTailBytes, corruptLines: scan.corruptLines };
   }
 
   /** Deletes a sealed segment; the flusher calls this only after every row of it was confirmed. */

@@ -48,8 +48,7 @@ function flakySink(failures: number, options: { landed?: boolean } = {}) {
     await insert();
   };
   const sink: SpoolSink = {
-    insertEvents: (rows, insertOptions) => maybeFail(() => clickhouse.insertEvents(rows, insertOptions)),
-    insertSessions: (rows, insertOptions) => maybeFail(() => clickhouse.insertSessions(rows, insertOptions)),
+    insertRows: (table, rows, insertOptions) => maybeFail(() => clickhouse.insertRows(table, rows, insertOptions)),
   };
   return { sink, state };
 }

@@ -105,8 +105,7 @@ describe('replaying segments that were already inserted', () => {
     await restoreSegments(copies);
     const clickhouse = createClickHouseSink(store);
     const otherTokens: SpoolSink = {
-      insertEvents: (rows, options) => clickhouse.insertEvents(rows, { deduplicationToken: `other:${options.deduplicationToken}` }),
-      insertSessions: (rows, options) => clickhouse.insertSessions(rows, { deduplicationToken: `other:${options.deduplicationToken}` }),
+      insertRows: (table, rows, options) => clickhouse.insertRows(table, rows, { deduplicationToken: `other:${options.deduplicationToken}` }),
     };
     await replay(otherTokens);
     expect(await countRows(store, 'events')).toBe(40);
@@ -118,12 +117,12 @@ describe('replaying segments that were already inserted', () => {
     const clickhouse = createClickHouseSink(store);
     // Crashes (throws) after the second events chunk reached ClickHouse.
     const crashing: SpoolSink = {
-      insertEvents: async (rows, options: SinkInsertOptions) => {
-        await clickhouse.insertEvents(rows, options);
+      insertRows: async (table, rows, options: SinkInsertOptions) => {
+        await clickhouse.insertRows(table, rows, options);
+        if (table !== 'events') return;
         inserts += 1;
         if (inserts === 2) throw new Error('process died');
       },
-      insertSessions: (rows, options) => clickhouse.insertSessions(rows, options),
     };
     const first = await replay(crashing, 100);
     expect(first.flushed).toBe(false);

@@ -208,4 +208,50 @@ describe('Spool', () => {
     expect(reopened.stats()).toMatchObject({ oldestRecordAt: 1_000, pendingRecords: 2, segments: 2 });
     await reopened.close();
   });
+
+  it('stores each row as one JSONEachRow line for the flusher: tabs and newlines inside values stay escaped', async () => {
+    const spool = await Spool.open({ dir });
+    const record = recordFor(5);
+    record.events[0] = { ...eventRow(5), pathname: '/a\tb\nc', prop_keys: ['k\t'], prop_values: ['v\n\u2028'] };
+    await spool.append(record);
+    const [segment] = await spool.seal();
+    const rows = await spool.readSegmentRows(segment!.name);
+    expect(rows.events).toHaveLength(1);
+    expect(rows.sessions).toHaveLength(record.sessions.length);
+    const stored = JSON.parse(rows.events[0]!.toString('utf8')) as Record<string, unknown>;
+    expect(stored).toMatchObject({ pathname: '/a\tb\nc', prop_keys: ['k\t'], prop_values: ['v\n\u2028'], user_id: String(eventRow(5).user_id) });
+    expect(rows.events[0]!.includes(0x09) || rows.events[0]!.includes(0x0a)).toBe(false);
+    expect((await spool.readSegment(segment!.name)).records[0]?.events[0]?.pathname).toBe('/a\tb\nc');
+    await spool.close();
+  });
+
+  it('replays a segment written in format 1 (a JSON envelope) by an older build', async () => {
+    const { crc32 } = await import('node:zlib');
+    const first = await Spool.open({ dir });
+    await first.close();
+    const envelope = JSON.stringify(
+      { v: 1, at: 1_700_000_000_000, events: [eventRow(3)], sessions: recordFor(3).sessions },
+      (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
+    );
+    const line = `${crc32(Buffer.from(envelope)).toString(16).padStart(8, '0')} ${envelope}\n`;
+    await writeFile(join(dir, '000000000007.seg'), line);
+
+    const reopened = await Spool.open({ dir });
+    expect(reopened.stats()).toMatchObject({ pendingRecords: 1, oldestRecordAt: 1_700_000_000_000 });
+    const rows = await reopened.readSegmentRows('000000000007.seg');
+    expect(JSON.parse(rows.events[0]!.toString('utf8'))).toMatchObject({ pathname: '/e/3', user_id: String(eventRow(3).user_id) });
+    expect((await reopened.readSegment('000000000007.seg')).records[0]?.events).toEqual([eventRow(3)]);
+    await reopened.close();
+  });
+
+  it('refuses a record whose row count does not match its header instead of inserting part of it', async () => {
+    const { crc32 } = await import('node:zlib');
+    const first = await Spool.open({ dir });
+    await first.close();
+    const payload = `2 1700000000000 2 0\t${JSON.stringify({ pathname: '/only-one' })}`;
+    await writeFile(join(dir, '000000000009.seg'), `${crc32(Buffer.from(payload)).toString(16).padStart(8, '0')} ${payload}\n`);
+    const reopened = await Spool.open({ dir });
+    await expect(reopened.readSegmentRows('000000000009.seg')).rejects.toThrow(/announces 2 rows but holds 1/);
+    await reopened.close();
+  });
 });

@@ -16,7 +16,7 @@ import {
 } from './identifiers.js';
 import { parseJsonEachRow, toJsonEachRow } from './json-each-row.js';
 import { CONNECTION_SETTINGS, insertSettings } from './settings.js';
-import type { ClickHouseInsertOptions, ClickHouseParams, ClickHouseStore } from './types.js';
+import type { ClickHouseInsertOptions, ClickHouseParams, ClickHouseStore, EncodedInsertFormat } from './types.js';
 import { DEFAULT_CLICKHOUSE_DATABASE } from './url.js';
 
 /** Formats chDB can stream-insert chunk by chunk (a raw newline is always a row boundary). */
@@ -66,6 +66,17 @@ class ChdbStore implements ClickHouseStore {
         format: 'JSONEachRow',
         settings: insertSettings(options),
       });
+    } catch (error) {
+      throw toClickHouseError(error, this.target);
+    }
+  }
+
+  async insertEncoded(table: string, format: EncodedInsertFormat, body: Buffer, options?: ClickHouseInsertOptions): Promise<void> {
+    assertTableName(table);
+    assertFormatName(format);
+    if (body.length === 0) return;
+    try {
+      await this.session.insert({ table, values: body, format, settings: insertSettings(options) });
     } catch (error) {
       throw toClickHouseError(error, this.target);
     }

@@ -4,7 +4,7 @@ import { toClickHouseError } from './errors.js';
 import { assertFormatName, assertTableName, stripTrailingSemicolons } from './identifiers.js';
 import { stringifyJson } from './json-each-row.js';
 import { CONNECTION_SETTINGS, insertSettings } from './settings.js';
-import type { ClickHouseInsertOptions, ClickHouseParams, ClickHouseStore } from './types.js';
+import type { ClickHouseInsertOptions, ClickHouseParams, ClickHouseStore, EncodedInsertFormat } from './types.js';
 import { parseClickHouseUrl } from './url.js';
 
 export interface HttpClickHouseStoreOptions {
@@ -56,6 +56,21 @@ class HttpClickHouseStore implements ClickHouseStore {
         clickhouse_settings: insertSettings(options),
       }),
     );
+  }
+
+  async insertEncoded(table: string, format: EncodedInsertFormat, body: Buffer, options?: ClickHouseInsertOptions): Promise<void> {
+    assertTableName(table);
+    assertFormatName(format);
+    if (body.length === 0) return;
+    const result = await this.guard(() =>
+      this.client.exec({
+        query: `INSERT INTO ${table} FORMAT ${format}`,
+        values: Readable.from([body]),
+        clickhouse_settings: insertSettings(options),
+      }),
+    );
+    result.stream.resume();
+    result.stream.destroy();
   }
 
   async *stream(sql: string, params: ClickHouseParams | undefined, format: string): AsyncGenerator<Uint8Array> {
