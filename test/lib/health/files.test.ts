@@ -7,6 +7,7 @@ import { classifySpool, measureSpoolFiles } from '../../../src/lib/health/spool.
 import { classifySystemLogs } from '../../../src/lib/health/stores.js';
 import { Spool } from '../../../src/lib/spool/index.js';
 import { tempDir } from '../../helpers/cli.js';
+import { recordFor } from '../spool/fixtures/rows.js';
 import { openTempChdb } from '../../helpers/embedded.js';
 import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js';
 
@@ -102,7 +103,7 @@ describe('spool left by a stopped server', () => {
     expect(classifySpool(await measureSpoolFiles(dataDir)).status).toBe('OK');
 
     const spool = await Spool.open({ dir: path.join(dataDir, 'spool') });
-    await spool.append({ events: [{ name: 'pageview', site_id: 1 } as never], sessions: [] });
+    await spool.append(recordFor(1));
     await spool.close();
     const waiting = await measureSpoolFiles(dataDir);
     expect(waiting.pendingBytes).toBeGreaterThan(0);
