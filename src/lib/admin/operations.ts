@@ -16,6 +16,7 @@ import {
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKey, type RevokedApiKey } from '../api-keys/keys.js';
 import { UsageError, UserError } from '../cli/errors.js';
 import { requireMigrated } from '../db/migrations.js';
+import { seedDemoSite, type SeedResult } from '../seed/seed.js';
 import { createSite, listSites, removeSite, type RemovedSite, type Site } from '../sites/sites.js';
 import type { OpenedStores } from '../storage/open.js';
 
@@ -114,6 +115,19 @@ export const adminOperations = {
     'api-keys.revoke',
     z.object({ idOrPrefix: text }).strict(),
     (stores, input): Promise<RevokedApiKey> => revokeApiKey(stores.postgres, input.idOrPrefix),
+  ),
+  'db.seed': operation(
+    'db.seed',
+    z
+      .object({
+        domain: text,
+        events: z.number().int().min(1),
+        days: z.number().int().min(1).max(3650),
+        seed: z.number().int().min(0),
+        replace: z.boolean().default(false),
+      })
+      .strict(),
+    (stores, input): Promise<SeedResult> => seedDemoSite(stores.postgres, stores.clickhouse, input),
   ),
 } as const;
 
