@@ -18,6 +18,7 @@ import { UsageError, UserError } from '../cli/errors.js';
 import { requireMigrated } from '../db/migrations.js';
 import { seedDemoSite, type SeedResult } from '../seed/seed.js';
 import { createSite, listSites, removeSite, type RemovedSite, type Site } from '../sites/sites.js';
+import { addGoal, listGoals, removeGoal, type Goal } from '../goals/goals.js';
 import type { OpenedStores } from '../storage/open.js';
 
 export interface AdminOperation<Schema extends z.ZodType, Result> {
@@ -128,6 +129,22 @@ export const adminOperations = {
       })
       .strict(),
     (stores, input): Promise<SeedResult> => seedDemoSite(stores.postgres, stores.clickhouse, input),
+  ),
+  'goals.add': operation(
+    'goals.add',
+    z.union([
+      z.object({ domain: text, event: text }).strict(),
+      z.object({ domain: text, page: text }).strict(),
+    ]),
+    async (stores, input): Promise<{ goal: Goal }> => ({ goal: await addGoal(stores.postgres, input) }),
+  ),
+  'goals.list': operation('goals.list', z.object({ domain: text }).strict(), async (stores, input): Promise<{ goals: Goal[] }> => ({
+    goals: await listGoals(stores.postgres, input.domain),
+  })),
+  'goals.remove': operation(
+    'goals.remove',
+    z.object({ domain: text, goal: text }).strict(),
+    async (stores, input): Promise<{ goal: Goal }> => ({ goal: await removeGoal(stores.postgres, input) }),
   ),
 } as const;
 

@@ -8,6 +8,7 @@ import { serverHealth } from './health.js';
 import { CORS_HEADERS, sendJson } from './http.js';
 import type { Logger } from './log.js';
 import { handleEvent } from './routes/event.js';
+import { statsApiRoutes } from './routes/stats-api.js';
 import { serveTracker } from './routes/tracker.js';
 
 export interface AppContext {
@@ -43,6 +44,7 @@ export function createApp(ctx: AppContext): RequestListener {
       sendJson(res, health.status === 'critical' ? 503 : 200, health);
     },
     'GET /api/system': (_req, res) => sendJson(res, 200, ctx.system()),
+    ...statsApiRoutes(ctx.stores),
   };
 
   return (req, res) => {
