@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Flusher } from '../spool/index.js';
 import { createSite, listSites, removeSite, type Site } from '../sites/sites.js';
+import { runStatsQuery } from '../stats/index.js';
 import type { OpenedStores } from '../storage/open.js';
 import { errorText, notOk, ok, type CheckOutcome } from './types.js';
 
@@ -42,15 +43,20 @@ export interface ProbeMeasurement {
 }
 
 /**
- * Reads the probe's pageviews back. Goes through the Stats API query layer so the probe covers the
- * same path as a dashboard or an API client.
+ * Reads the probe's pageviews back through the Stats API query layer (the same `runStatsQuery` the
+ * HTTP API and the dashboard use), from the day the event was sent to today (probe sites are in UTC;
+ * a probe at midnight spans two days).
  */
-async function readBack(stores: OpenedStores, site: Site): Promise<number> {
-  const [row] = await stores.clickhouse.query<{ n: string }>(
-    "SELECT count() AS n FROM events WHERE site_id = {site:UInt64} AND name = 'pageview'",
-    { site: site.id },
-  );
-  return Number(row?.n ?? 0);
+async function readBack(stores: OpenedStores, site: Site, sentAt: Date): Promise<number> {
+  const now = new Date();
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const params = new URLSearchParams({ period: 'custom', date: `${day(sentAt)},${day(now)}`, metrics: 'pageviews' });
+  const response = await runStatsQuery(stores, { id: site.id, domain: site.domain, timezone: site.timezone }, 'aggregate', params, { now });
+  if (response.status !== 200) {
+    throw new Error(`the Stats API answered ${response.status}: ${JSON.stringify(response.body).slice(0, 200)}`);
+  }
+  const body = response.body as { results?: { pageviews?: { value?: number } } };
+  return Number(body.results?.pageviews?.value ?? 0);
 }
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
@@ -85,6 +91,7 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeMeasurement> {
       return createSite(deps.stores.postgres, { domain });
     });
     deps.invalidateSites();
+    const sentAt = new Date();
     await timeStep('send-event', async () => {
       const response = await fetch(`${url}/api/event`, {
         method: 'POST',
@@ -99,7 +106,7 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeMeasurement> {
       if (!flushed.flushed) throw new Error(`the spool could not be flushed to ClickHouse: ${flushed.lastError ?? 'timeout'}`);
     });
     const probeSite = site;
-    measurement.readBack = await timeStep('read-back', () => readBack(deps.stores, probeSite));
+    measurement.readBack = await timeStep('read-back', () => readBack(deps.stores, probeSite, sentAt));
     if (measurement.readBack !== 1) throw new Error(`the Stats API returned ${measurement.readBack} pageviews for the probe, expected 1`);
     measurement.ok = true;
   } catch (error) {
