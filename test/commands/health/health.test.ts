@@ -46,7 +46,7 @@ describe('analytics health against an embedded server started with analytics sta
     volume = await mountTmpfs(1024);
     dataDir = path.join(volume.dir, 'data');
     backups = path.join(volume.dir, 'backups');
-    archive = path.join(backups, 'analytics-20261122T000000Z.tar.zst');
+    archive = path.join(backups, 'analytics-health-test.tar.zst');
     env = { DATA_DIR: dataDir, BACKUP_DIR: backups };
     mkdirSync(backups);
     writeFileSync(archive, 'archive');

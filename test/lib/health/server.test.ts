@@ -23,7 +23,7 @@ describe('health against a running embedded server', () => {
     const dir = volume.dir;
     const backups = path.join(dir, 'backups');
     mkdirSync(backups);
-    writeFileSync(path.join(backups, 'analytics-20261122T000000Z.tar.zst'), 'archive');
+    writeFileSync(path.join(backups, 'analytics-health-test.tar.zst'), 'archive');
     const loaded = loadConfig({
       env: { DATA_DIR: path.join(dir, 'data'), BACKUP_DIR: backups, PORT: '0', LISTEN_IP: '127.0.0.1', CLICKHOUSE_FLUSH_INTERVAL_MS: '100' },
       cwd: dir,
