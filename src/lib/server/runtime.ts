@@ -5,6 +5,8 @@ import { adminSocketPath, startAdminSocket } from '../admin/index.js';
 import type { AppConfig } from '../config/schema.js';
 import { storeOptions } from '../db/connect.js';
 import { migrateStores, requireMigrated } from '../db/migrations.js';
+import { loadDashboardAssets } from '../dashboard/assets.js';
+import { LoginRateLimiter } from '../dashboard/rate-limit.js';
 import { TrustedProxies } from '../ingest/client-ip.js';
 import { IngestCounters } from '../ingest/drop-reasons.js';
 import { loadCountryLookup } from '../ingest/geo.js';
@@ -96,6 +98,12 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
       counters,
       tracker,
       log,
+      dashboard: {
+        assets: loadDashboardAssets(),
+        limiter: new LoginRateLimiter(stores.postgres),
+        trustedProxies: TrustedProxies.parse(config.trustedProxies),
+        baseUrl: config.baseUrl,
+      },
       system: () => ({
         version: APP_VERSION,
         storageMode: stores.mode,
