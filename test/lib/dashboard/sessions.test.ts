@@ -39,7 +39,8 @@ describe.each(implementations)('dashboard sessions on $name', ({ open }) => {
     const found = await findSession(db, session.token);
     expect(found).toMatchObject({ id: session.id, user: { id: userId, email: 'Ada@example.com', isAdmin: false } });
     expect(found?.csrfToken).toBe(csrfTokenForSession(session.token));
-    expect(await findSession(db, `${session.token.slice(0, -1)}A`)).toBeUndefined();
+    const lastChar = session.token.endsWith('A') ? 'B' : 'A';
+    expect(await findSession(db, `${session.token.slice(0, -1)}${lastChar}`)).toBeUndefined();
     expect(await findSession(db, 'not a token')).toBeUndefined();
   });
 
