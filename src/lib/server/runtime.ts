@@ -127,7 +127,12 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
       beforeOperation: async (name) => {
         if (name === 'sites.remove') await flusher.flush({ timeoutMs: 30_000 });
       },
-      afterOperation: () => siteResolver.invalidate(),
+      // Backups and restores read or replace ClickHouse at a watermark: the spool is flushed, then held.
+      context: { holdIngest: (fn) => flusher.hold(fn) },
+      afterOperation: (done) => {
+        siteResolver.invalidate();
+        if (done.name === 'restore') void salts.load().catch(() => undefined);
+      },
       onError: (error, operation) => log.error('admin operation failed', { operation, error: error instanceof Error ? error.stack : String(error) }),
       serverOperations: {
         [SERVER_HEALTH_OPERATION]: serverHealthOperation({
