@@ -1,8 +1,4 @@
-/**
- * Age of the newest backup in BACKUP_DIR. Reading the directory is kept in `listBackups` alone so it
- * can become the backup library's own listing once that lands.
- */
-import { readdir, stat } from 'node:fs/promises';
+/** Age of the newest backup in BACKUP_DIR, from the backup library's own listing. */
 import path from 'node:path';
 import { formatDuration } from './format.js';
 import { notOk, ok, type CheckOutcome } from './types.js';
@@ -16,26 +12,18 @@ export interface BackupFile {
   file: string;
   createdAt: Date;
   sizeBytes: number;
+  /** `backup verify` restored it into scratch databases and it matched its manifest. */
+  verified: boolean;
 }
 
-/** Finished archives only: `analytics-<stamp>.tar[.zst|.gz][.age]`; temporary names are never counted. */
-const ARCHIVE = /^analytics-.+\.tar(\.(zst|gz))?(\.age)?$/;
-
-/** Backups in `dir`, newest first; a missing directory has none. */
+/**
+ * Backups in `dir`, newest first, as `analytics backup list` sees them (the sidecar's manifest time,
+ * else the time in the name, else the file's mtime). Loaded on demand: the backup library pulls in
+ * the archive and restore code, which `health` needs only here.
+ */
 export async function listBackups(dir: string): Promise<BackupFile[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const backups: BackupFile[] = [];
-  for (const name of names.filter((n) => ARCHIVE.test(n))) {
-    const info = await stat(path.join(dir, name));
-    if (info.isFile() && info.size > 0) backups.push({ file: path.join(dir, name), createdAt: info.mtime, sizeBytes: info.size });
-  }
-  return backups.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  const { listBackups: list } = await import('../backup/catalog.js');
+  return list(dir).map((b) => ({ file: b.path, createdAt: new Date(b.createdAt), sizeBytes: b.bytes, verified: b.verified }));
 }
 
 export function classifyBackups(backups: BackupFile[], dir: string, now = Date.now()): CheckOutcome {
@@ -44,8 +32,15 @@ export function classifyBackups(backups: BackupFile[], dir: string, now = Date.n
     return notOk('WARNING', 'no backup', `There is no backup in ${dir}`, 'analytics backup create', { dir, count: 0 });
   }
   const ageMs = now - newest.createdAt.getTime();
-  const value = `${formatDuration(ageMs)} old (${path.basename(newest.file)})`;
-  const details = { dir, count: backups.length, newest: newest.file, createdAt: newest.createdAt.toISOString(), ageSeconds: Math.round(ageMs / 1000) };
+  const value = `${formatDuration(ageMs)} old (${path.basename(newest.file)}${newest.verified ? ', verified' : ''})`;
+  const details = {
+    dir,
+    count: backups.length,
+    newest: newest.file,
+    createdAt: newest.createdAt.toISOString(),
+    ageSeconds: Math.round(ageMs / 1000),
+    verified: newest.verified,
+  };
   if (ageMs > BACKUP_CRITICAL_AGE_MS) {
     return notOk('CRITICAL', value, `The newest backup is ${formatDuration(ageMs)} old`, 'analytics backup create   (and check the backup cron job)', details);
   }

@@ -40,6 +40,8 @@ export interface ProbeMeasurement {
   error?: string;
   /** Pageviews the Stats API returned for the probe site (1 when all is well). */
   readBack?: number;
+  /** Why the probe did not run (a backup holds ingestion). */
+  skipped?: string;
 }
 
 /**
@@ -83,6 +85,10 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeMeasurement> {
     measurement.steps[name] = Math.round(performance.now() - at);
     return result;
   };
+  if (deps.flusher.status().held) {
+    // A backup or restore reads or replaces ClickHouse at a watermark: a probe must not write there now.
+    return { ...measurement, ok: false, skipped: 'a backup or restore holds ingestion' };
+  }
   try {
     const url = deps.serverUrl();
     if (!url) throw new Error('the server is not listening yet');
@@ -139,6 +145,9 @@ async function removeLeftovers(stores: OpenedStores): Promise<void> {
 export function classifyProbe(m: ProbeMeasurement): CheckOutcome {
   const steps = Object.entries(m.steps).map(([name, ms]) => `${name} ${ms}`).join(', ');
   const details = { ...m };
+  if (m.skipped) {
+    return notOk('UNKNOWN', `skipped: ${m.skipped}`, `The probe did not run: ${m.skipped}`, 'analytics health --check probe   (again when the backup has finished)', details);
+  }
   if (!m.ok) {
     return notOk(
       'CRITICAL',

@@ -137,6 +137,16 @@ describe('analytics health against an embedded server started with analytics sta
       const critical = await health('--check', 'backup', '--json');
       expect(critical.exitCode).toBe(2);
       expect(critical.json<Report>()).toMatchObject({ status: 'CRITICAL', checks: [{ name: 'backup', status: 'CRITICAL' }] });
+
+      // A real archive from analytics backup create (through the running server) is the newest again.
+      const created = await runCli(['backup', 'create', '--json'], { cwd: dir, env });
+      expect(created.exitCode, created.stderr).toBe(0);
+      const fresh = await health('--check', 'backup', '--json');
+      expect(fresh.exitCode, fresh.stdout).toBe(0);
+      expect(fresh.json<Report>().checks[0]?.details).toMatchObject({
+        count: 2,
+        newest: expect.stringMatching(/analytics-\d{8}T\d{6}Z\.tar\.(zst|gz)$/),
+      });
     } finally {
       age(0);
     }

@@ -5,7 +5,9 @@ import { backupCheck, listBackups } from '../../../src/lib/health/backups.js';
 import { classifyDisk, clickhouseVolumes, diskCheck } from '../../../src/lib/health/disk.js';
 import { classifySpool, measureSpoolFiles } from '../../../src/lib/health/spool.js';
 import { classifySystemLogs } from '../../../src/lib/health/stores.js';
-import { Spool } from '../../../src/lib/spool/index.js';
+import { Flusher, Spool, createClickHouseSink } from '../../../src/lib/spool/index.js';
+import type { OpenedStores } from '../../../src/lib/storage/open.js';
+import { classifyProbe, runProbe } from '../../../src/lib/health/probe.js';
 import { tempDir } from '../../helpers/cli.js';
 import { recordFor } from '../spool/fixtures/rows.js';
 import { openTempChdb } from '../../helpers/embedded.js';
@@ -46,8 +48,8 @@ describe('disk check on a real 8 MiB tmpfs', () => {
   });
 });
 
-describe('ClickHouse disks (system.disks)', () => {
-  it('reads the disks as ClickHouse sees them, and a nearly full one is CRITICAL with a ClickHouse next step', async () => {
+describe('ClickHouse disks (system.disks), and the probe while a backup holds ingestion', () => {
+  it('reads the disks as ClickHouse sees them, and a nearly full one is CRITICAL with a ClickHouse next step; the probe skips during a hold', async () => {
     const chdb = await openTempChdb();
     try {
       const volumes = await clickhouseVolumes(chdb.store);
@@ -58,6 +60,20 @@ describe('ClickHouse disks (system.disks)', () => {
       const outcome = await diskCheck({ DATA_DIR: tempDir() }, [full]);
       expect(outcome).toMatchObject({ status: 'CRITICAL', next: expect.stringContaining("ClickHouse server's disk") });
       expect(classifyDisk([full]).message).toContain('ClickHouse disk default');
+
+      // While a backup holds the flusher, the probe must not write to ClickHouse: it is skipped, UNKNOWN.
+      const spool = await Spool.open({ dir: path.join(tempDir(), 'spool') });
+      const flusher = new Flusher({ spool, sink: createClickHouseSink(chdb.store) });
+      try {
+        const stores = { clickhouse: chdb.store } as unknown as OpenedStores;
+        const during = await flusher.hold(() => runProbe({ stores, flusher, serverUrl: () => 'http://127.0.0.1:1', invalidateSites: () => undefined }));
+        expect(during).toMatchObject({ ok: false, skipped: expect.stringContaining('backup') });
+        expect(classifyProbe(during)).toMatchObject({ status: 'UNKNOWN', value: expect.stringMatching(/^skipped/) });
+        expect(flusher.status().held).toBe(false);
+      } finally {
+        await flusher.stop();
+        await spool.close();
+      }
     } finally {
       await chdb.cleanup();
     }
