@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDataDir, withDataDir } from '../helpers/fixtures.js';
+import { runCli } from '../helpers/cli.js';
 import { spawnServer, type ServerProcess } from '../helpers/server.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { SMTP_PASSWORD, SMTP_USER, makeTestCertificate, startTestSmtpServer, type TestCertificate, type TestSmtpServer } from '../helpers/smtp.js';
@@ -72,6 +73,14 @@ describe('email reports sent by the server', () => {
     servers.push(first);
     await waitForLog(first, 'report sent', 1);
     await smtp.waitFor(2);
+    // analytics health asks the running server (admin socket) for the mail check.
+    const health = await runCli(['health', '--check', 'mail', '--json'], { env: serverEnv() });
+    expect(health.exitCode, health.stderr).toBe(0);
+    expect(health.json<{ checks: { name: string; status: string; value: string }[] }>().checks[0]).toMatchObject({
+      name: 'mail',
+      status: 'OK',
+      value: expect.stringMatching(/^last report mail sent /),
+    });
     expect(await first.stop()).toBe(0);
     expect(smtp.received.map((m) => m.to[0]).sort()).toEqual(['owner@example.org', 'team@example.org']);
 

@@ -37,6 +37,11 @@ export interface AdminSocketOptions {
   context?: AdminContext;
   /** Runs after an operation succeeded, e.g. to forget a cached site after `sites.add` / `sites.remove`. */
   afterOperation?: (done: CompletedAdminOperation) => void;
+  /**
+   * Operations that need the running server itself (its spool, flusher, listener), not just the
+   * stores, e.g. `health.report`. Run as given: no schema check, so they can report pending migrations.
+   */
+  serverOperations?: Record<string, (input: unknown) => Promise<unknown>>;
 }
 
 export interface AdminSocket {
@@ -164,6 +169,11 @@ async function handle(
       input = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
     } catch {
       throw new UsageError('The request body is not JSON', { code: 'INVALID_JSON' });
+    }
+    const serverOperation = hooks.serverOperations && Object.hasOwn(hooks.serverOperations, name) ? hooks.serverOperations[name] : undefined;
+    if (serverOperation) {
+      send(response, 200, { result: await serverOperation(input) });
+      return;
     }
     if (isAdminOperationName(name)) await hooks.beforeOperation?.(name);
     const result = await executeAdminOperation(stores, name, input, hooks.context);

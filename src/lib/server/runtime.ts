@@ -20,6 +20,7 @@ import { buildTracker } from '../tracker/build.js';
 import { mailEnabled, smtpSettings } from '../mail/settings.js';
 import { ReportScheduler } from '../reports/scheduler.js';
 import { APP_VERSION } from '../version.js';
+import { serverHealthOperation, SERVER_HEALTH_OPERATION } from '../health/server-side.js';
 import { createApp } from './app.js';
 import type { Logger } from './log.js';
 import { DatabaseSaltProvider } from './salts.js';
@@ -130,6 +131,7 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
       }),
     });
 
+    const listening: { url?: string } = {};
     // CLI commands reach the stores this process owns through a 0600 Unix socket instead of the files.
     const adminSocket = await startAdminSocket(adminSocketPath(config.dataDir), stores, {
       // Events still in the spool for a site being removed would land after its deletion.
@@ -143,6 +145,15 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
         if (done.name === 'restore') void salts.load().catch(() => undefined);
       },
       onError: (error, operation) => log.error('admin operation failed', { operation, error: error instanceof Error ? error.stack : String(error) }),
+      serverOperations: {
+        [SERVER_HEALTH_OPERATION]: serverHealthOperation({
+          stores,
+          spool,
+          flusher,
+          serverUrl: () => listening.url,
+          invalidateSites: () => siteResolver.invalidate(),
+        }),
+      },
     });
     cleanups.push(() => adminSocket.close());
 
@@ -169,6 +180,7 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
 
     const host = config.listenIp === '0.0.0.0' || config.listenIp === '::' ? '127.0.0.1' : config.listenIp;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    listening.url = url;
     log.info('server listening', { url, storage: stores.mode, version: APP_VERSION, geoip: config.ipGeolocationDb ? 'custom' : 'bundled' });
 
     let closing: Promise<void> | undefined;

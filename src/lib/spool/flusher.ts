@@ -58,6 +58,8 @@ export interface FlusherStatus {
   flushedSegments: number;
   flushedEvents: number;
   flushedSessions: number;
+  /** A backup or restore holds the flusher (see hold()): nothing may be written to ClickHouse now. */
+  held: boolean;
   /** Bytes of records torn by a crash, found at the end of replayed segments and ignored. */
   tornTailBytes: number;
   /** Damaged lines found in replayed segments and skipped. */
@@ -196,6 +198,7 @@ export class Flusher {
       flushedSegments: this.flushedSegments,
       flushedEvents: this.flushedEvents,
       flushedSessions: this.flushedSessions,
+      held: this.holds > 0,
       tornTailBytes: this.tornTailBytes,
       corruptLines: this.corruptLines,
     };
