@@ -28,7 +28,7 @@ interface Report {
   checks: Check[];
 }
 
-const ALL = ['server', 'postgres', 'clickhouse', 'migrations', 'spool', 'disk', 'system-logs', 'backup', 'salt', 'probe'];
+const ALL = ['server', 'postgres', 'clickhouse', 'migrations', 'spool', 'disk', 'system-logs', 'backup', 'salt', 'mail', 'probe'];
 const HOUR = 3_600_000;
 
 describe('analytics health against an embedded server started with analytics start', () => {
