@@ -43,8 +43,9 @@ FROM
         arrayFirstIndex(c -> c > sipHash64({seed:UInt64}, number, 'hour') % arrayMax({hour_weights:Array(UInt32)}), {hour_weights:Array(UInt32)}) - 1 AS hour,
         toStartOfDay({end:DateTime}) - toIntervalDay(sipHash64({seed:UInt64}, number, 'day') % {days:UInt32})
             + toIntervalSecond(hour * 3600 + sipHash64({seed:UInt64}, number, 'second') % 3600) AS raw_start,
-        -- A visit must end before {end}: one that would start in the last half hour moves back a day.
-        if(raw_start > {end:DateTime} - 1800, raw_start - toIntervalDay(1), raw_start) AS start
+        -- A visit must end before {end}: one that would start later today moves back {days} days, so the
+        -- window is the last {days} × 24 hours with every hour of the day equally full (no spike yesterday).
+        if(raw_start > {end:DateTime} - 1800, raw_start - toIntervalDay({days:UInt32}), raw_start) AS start
     FROM numbers({sessions:UInt64})
 )
 ARRAY JOIN range(pageviews) AS i

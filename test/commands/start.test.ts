@@ -57,7 +57,15 @@ describe('analytics start on a fresh data directory (the quick start)', () => {
     expect(system).toMatchObject({ storageMode: 'embedded', geoip: { database: 'bundled' } });
     expect(system.version).toMatch(/^\d+\.\d+\.\d+/);
 
-    // db commands refuse clearly while the server owns DATA_DIR.
+    // db seed and db init-admin go through the server's socket too.
+    const seeded = await runCli(['db', 'seed', '--domain', 'seeded.example', '--events', '2000', '--json'], { cwd: dir, env: { DATA_DIR: dataDir } });
+    expect(seeded.exitCode, seeded.stderr).toBe(0);
+    expect(seeded.json<{ site: { domain: string }; events: number }>()).toMatchObject({ site: { domain: 'seeded.example' } });
+    const admin = await runCli(['db', 'init-admin', '--email', 'root@quick.example', '--json'], { cwd: dir, env: { DATA_DIR: dataDir } });
+    expect(admin.exitCode, admin.stderr).toBe(0);
+    expect(admin.json()).toMatchObject({ user: { email: 'root@quick.example', isAdmin: true }, generatedPassword: expect.any(String) });
+
+    // db commands that need the stores themselves refuse clearly while the server owns DATA_DIR.
     const locked = await runCli(['db', 'status', '--json'], { cwd: dir, env: { DATA_DIR: dataDir } });
     expect(locked.exitCode).toBe(1);
     expect(locked.json()).toMatchObject({ error: { code: 'DATA_DIR_IN_USE' } });
@@ -67,6 +75,6 @@ describe('analytics start on a fresh data directory (the quick start)', () => {
     // With the server gone, the same command opens the stores directly.
     const listed = await runCli(['sites', 'list', '--json'], { cwd: dir, env: { DATA_DIR: dataDir } });
     expect(listed.exitCode, listed.stderr).toBe(0);
-    expect(listed.json<{ sites: { domain: string }[] }>().sites.map((s) => s.domain)).toEqual(['quick.example']);
+    expect(listed.json<{ sites: { domain: string }[] }>().sites.map((s) => s.domain)).toEqual(['quick.example', 'seeded.example']);
   });
 });

@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../lib/cli/base-command.js';
-import { initAdmin, type InitAdminResult } from '../../lib/db/admin.js';
-import { withStores } from '../../lib/db/connect.js';
-import { requireMigrated } from '../../lib/db/migrations.js';
+import { runAdminOperation } from '../../lib/admin/dispatch.js';
+import { resolveAdminInput, type InitAdminResult } from '../../lib/db/admin.js';
 
 export default class DbInitAdmin extends BaseCommand<typeof DbInitAdmin> {
   static override summary = 'Create the first admin account.';
@@ -22,10 +21,8 @@ export default class DbInitAdmin extends BaseCommand<typeof DbInitAdmin> {
 
   async run(): Promise<InitAdminResult> {
     const config = this.loadConfig();
-    const result = await withStores(config, async (stores) => {
-      await requireMigrated(stores);
-      return initAdmin(stores, config, this.flags);
-    });
+    // Through the running server's admin socket when it owns the embedded stores.
+    const result = await runAdminOperation(config, 'users.add', { ...resolveAdminInput(config, { email: this.flags.email, name: this.flags.name, password: this.flags.password }), isAdmin: true });
     this.log(`Created admin ${result.user.email} (id ${result.user.id}).`);
     if (result.generatedPassword) this.log(`Password (shown once): ${result.generatedPassword}`);
     return result;

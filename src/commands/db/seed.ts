@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../lib/cli/base-command.js';
-import { withStores } from '../../lib/db/connect.js';
-import { requireMigrated } from '../../lib/db/migrations.js';
-import { seedDemoSite, type SeedResult } from '../../lib/seed/seed.js';
+import { runAdminOperation } from '../../lib/admin/dispatch.js';
+import type { SeedResult } from '../../lib/seed/seed.js';
 import { withProgress } from '../../lib/ui/progress.js';
 
 export default class DbSeed extends BaseCommand<typeof DbSeed> {
@@ -26,10 +25,14 @@ export default class DbSeed extends BaseCommand<typeof DbSeed> {
   async run(): Promise<SeedResult> {
     const { flags } = this;
     const config = this.loadConfig();
-    const result = await withProgress('Seeding', { quiet: this.jsonEnabled() }, (report) =>
-      withStores(config, async (stores) => {
-        await requireMigrated(stores);
-        return seedDemoSite(stores.postgres, stores.clickhouse, { ...flags, domain: flags.domain }, report);
+    // Through the running server's admin socket when it owns the embedded stores.
+    const result = await withProgress('Seeding', { quiet: this.jsonEnabled() }, () =>
+      runAdminOperation(config, 'db.seed', {
+        domain: flags.domain,
+        events: flags.events,
+        days: flags.days,
+        seed: flags.seed,
+        replace: flags.replace,
       }),
     );
     this.log(

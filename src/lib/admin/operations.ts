@@ -14,23 +14,32 @@ import {
   type User,
 } from '../accounts/users.js';
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKey, type RevokedApiKey } from '../api-keys/keys.js';
+import { createBackup, type BackupCreateResult } from '../backup/create.js';
+import { readIdentityFiles, restoreBackup, type RestoreResult } from '../backup/restore.js';
 import { UsageError, UserError } from '../cli/errors.js';
 import { requireMigrated } from '../db/migrations.js';
+import { seedDemoSite, type SeedResult } from '../seed/seed.js';
 import { createSite, listSites, removeSite, type RemovedSite, type Site } from '../sites/sites.js';
 import { addGoal, listGoals, removeGoal, type Goal } from '../goals/goals.js';
 import type { OpenedStores } from '../storage/open.js';
+
+/** What the server offers operations beyond its stores (absent when the CLI runs an operation itself). */
+export interface AdminContext {
+  /** Flushes the ingest spool and keeps ClickHouse unwritten while fn runs (backup, restore). */
+  holdIngest?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
 
 export interface AdminOperation<Schema extends z.ZodType, Result> {
   name: string;
   /** Validates input that may come from another process (the socket) and fills defaults. */
   input: Schema;
-  run(stores: OpenedStores, input: z.output<Schema>): Promise<Result>;
+  run(stores: OpenedStores, input: z.output<Schema>, context: AdminContext): Promise<Result>;
 }
 
 function operation<Schema extends z.ZodType, Result>(
   name: string,
   input: Schema,
-  run: (stores: OpenedStores, input: z.output<Schema>) => Promise<Result>,
+  run: (stores: OpenedStores, input: z.output<Schema>, context: AdminContext) => Promise<Result>,
 ): AdminOperation<Schema, Result> {
   return { name, input, run };
 }
@@ -116,6 +125,39 @@ export const adminOperations = {
     z.object({ idOrPrefix: text }).strict(),
     (stores, input): Promise<RevokedApiKey> => revokeApiKey(stores.postgres, input.idOrPrefix),
   ),
+  'backup.create': operation(
+    'backup.create',
+    z.object({ dir: text, recipient: text.optional(), compression: z.enum(['zstd', 'gzip']).optional() }).strict(),
+    async (stores, input, context): Promise<BackupCreateResult> => ({
+      ...(await createBackup(stores, { ...input, holdIngest: context.holdIngest })),
+      viaServer: true,
+    }),
+  ),
+  restore: operation(
+    'restore',
+    z.object({ archive: text, identityFiles: z.array(text).default([]), force: z.boolean().default(false) }).strict(),
+    async (stores, input, context): Promise<RestoreResult> => ({
+      ...(await restoreBackup(stores, input.archive, {
+        identities: readIdentityFiles(input.identityFiles),
+        force: input.force,
+        holdIngest: context.holdIngest,
+      })),
+      viaServer: true,
+    }),
+  ),
+  'db.seed': operation(
+    'db.seed',
+    z
+      .object({
+        domain: text,
+        events: z.number().int().min(1),
+        days: z.number().int().min(1).max(3650),
+        seed: z.number().int().min(0),
+        replace: z.boolean().default(false),
+      })
+      .strict(),
+    (stores, input): Promise<SeedResult> => seedDemoSite(stores.postgres, stores.clickhouse, input),
+  ),
   'goals.add': operation(
     'goals.add',
     z.union([
@@ -151,7 +193,12 @@ export function isAdminOperationName(name: string): name is AdminOperationName {
  * Validates the input, checks that the schema is migrated (exit 4 with `analytics db migrate`
  * otherwise, instead of "relation does not exist"), and runs the operation.
  */
-export async function executeAdminOperation(stores: OpenedStores, name: string, rawInput: unknown): Promise<unknown> {
+export async function executeAdminOperation(
+  stores: OpenedStores,
+  name: string,
+  rawInput: unknown,
+  context: AdminContext = {},
+): Promise<unknown> {
   if (!isAdminOperationName(name)) {
     throw new UsageError(`There is no admin operation ${name}`, {
       code: 'UNKNOWN_OPERATION',
@@ -164,5 +211,5 @@ export async function executeAdminOperation(stores: OpenedStores, name: string, 
     throw new UsageError(`Invalid input for ${name}:\n${z.prettifyError(parsed.error)}`, { code: 'INVALID_INPUT' });
   }
   await requireMigrated(stores);
-  return op.run(stores, parsed.data);
+  return op.run(stores, parsed.data, context);
 }

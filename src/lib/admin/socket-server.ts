@@ -10,7 +10,13 @@ import { connect } from 'node:net';
 import { UsageError, UserError, type ErrorJson } from '../cli/errors.js';
 import { toAnalyticsError } from '../cli/error-mapping.js';
 import type { OpenedStores } from '../storage/open.js';
-import { executeAdminOperation, isAdminOperationName, type AdminOperationName, type CompletedAdminOperation } from './operations.js';
+import {
+  executeAdminOperation,
+  isAdminOperationName,
+  type AdminContext,
+  type AdminOperationName,
+  type CompletedAdminOperation,
+} from './operations.js';
 import { BUG_CODE, MAX_REQUEST_BYTES, OPERATIONS_PATH, httpStatusOf, type AdminResponse } from './protocol.js';
 
 /** sun_path is 108 bytes on Linux, including the terminating NUL. */
@@ -27,6 +33,8 @@ export interface AdminSocketOptions {
   onError?: (error: unknown, operation: string) => void;
   /** Runs before a valid operation name is executed, e.g. to flush buffered events before `sites.remove`. */
   beforeOperation?: (name: AdminOperationName) => Promise<void> | void;
+  /** What the server lends operations beyond its stores (the ingest hold for backup and restore). */
+  context?: AdminContext;
   /** Runs after an operation succeeded, e.g. to forget a cached site after `sites.add` / `sites.remove`. */
   afterOperation?: (done: CompletedAdminOperation) => void;
 }
@@ -158,7 +166,7 @@ async function handle(
       throw new UsageError('The request body is not JSON', { code: 'INVALID_JSON' });
     }
     if (isAdminOperationName(name)) await hooks.beforeOperation?.(name);
-    const result = await executeAdminOperation(stores, name, input);
+    const result = await executeAdminOperation(stores, name, input, hooks.context);
     // Before answering: once the CLI returns, the server already acts on the change.
     try {
       hooks.afterOperation?.({ name, result } as CompletedAdminOperation);

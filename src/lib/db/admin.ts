@@ -1,8 +1,6 @@
 import type { AppConfig } from '../config/schema.js';
 import { UsageError } from '../cli/errors.js';
-import { generateStrongPassword } from '../accounts/password.js';
-import { createUser, type User } from '../accounts/users.js';
-import type { OpenedStores } from '../storage/open.js';
+import type { User } from '../accounts/users.js';
 
 export interface InitAdminResult {
   user: User;
@@ -10,12 +8,11 @@ export interface InitAdminResult {
   generatedPassword?: string;
 }
 
-/** The first admin from flags or ADMIN_USER_*; a strong password is generated when none is given. */
-export async function initAdmin(
-  stores: OpenedStores,
+/** The first admin's details from flags or ADMIN_USER_*; without a password one is generated later. */
+export function resolveAdminInput(
   config: AppConfig,
   input: { email?: string; name?: string; password?: string },
-): Promise<InitAdminResult> {
+): { email: string; name: string; password?: string } {
   const email = input.email ?? config.admin.email;
   if (!email) {
     throw new UsageError('No admin email: pass --email or set ADMIN_USER_EMAIL', {
@@ -23,13 +20,6 @@ export async function initAdmin(
       actions: ['analytics db init-admin --email you@example.com'],
     });
   }
-  const given = input.password ?? config.admin.password;
-  const password = given ?? generateStrongPassword();
-  const user = await createUser(stores.postgres, {
-    email,
-    name: input.name ?? config.admin.name ?? 'Admin',
-    password,
-    isAdmin: true,
-  });
-  return { user, ...(given ? {} : { generatedPassword: password }) };
+  const password = input.password ?? config.admin.password;
+  return { email, name: input.name ?? config.admin.name ?? 'Admin', ...(password ? { password } : {}) };
 }

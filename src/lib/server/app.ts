@@ -7,6 +7,8 @@ import type { BuiltTracker } from '../tracker/build.js';
 import { serverHealth } from './health.js';
 import { CORS_HEADERS, sendJson } from './http.js';
 import type { Logger } from './log.js';
+import { dashboardApiRoute } from './routes/dashboard-api.js';
+import { dashboardPageRoute, type DashboardOptions } from './routes/dashboard.js';
 import { handleEvent } from './routes/event.js';
 import { statsApiRoutes } from './routes/stats-api.js';
 import { serveTracker } from './routes/tracker.js';
@@ -20,6 +22,8 @@ export interface AppContext {
   tracker: BuiltTracker;
   log: Logger;
   system: () => Record<string, unknown>;
+  /** Login, sessions and the dashboard pages and API; absent, those routes answer 404. */
+  dashboard?: DashboardOptions;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
@@ -47,12 +51,18 @@ export function createApp(ctx: AppContext): RequestListener {
     ...statsApiRoutes(ctx.stores),
   };
 
+  const dashboard = ctx.dashboard ? { ...ctx.dashboard, stores: ctx.stores } : undefined;
+  // Routes with a path parameter (/sites/:domain, /api/dashboard/sites/:domain/:endpoint) match by prefix.
+  const dashboardRoute = (method: string, pathname: string): Handler | undefined =>
+    dashboard && (dashboardPageRoute(dashboard, method, pathname) ?? dashboardApiRoute(dashboard, method, pathname));
+
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const handler: Handler | undefined =
       routes[`${method} ${url.pathname}`] ??
-      (method === 'GET' && TRACKER_PATH.test(url.pathname) ? (rq, rs) => serveTracker(ctx.tracker, rq, rs) : undefined);
+      (method === 'GET' && TRACKER_PATH.test(url.pathname) ? (rq, rs) => serveTracker(ctx.tracker, rq, rs) : undefined) ??
+      dashboardRoute(method, url.pathname);
     if (!handler) {
       sendJson(res, 404, { error: `no route for ${method} ${url.pathname}` });
       return;

@@ -5,6 +5,8 @@ import { adminSocketPath, startAdminSocket } from '../admin/index.js';
 import type { AppConfig } from '../config/schema.js';
 import { storeOptions } from '../db/connect.js';
 import { migrateStores, requireMigrated } from '../db/migrations.js';
+import { loadDashboardAssets } from '../dashboard/assets.js';
+import { LoginRateLimiter } from '../dashboard/rate-limit.js';
 import { TrustedProxies } from '../ingest/client-ip.js';
 import { IngestCounters } from '../ingest/drop-reasons.js';
 import { loadCountryLookup } from '../ingest/geo.js';
@@ -95,6 +97,12 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
       counters,
       tracker,
       log,
+      dashboard: {
+        assets: loadDashboardAssets(),
+        limiter: new LoginRateLimiter(stores.postgres),
+        trustedProxies: TrustedProxies.parse(config.trustedProxies),
+        baseUrl: config.baseUrl,
+      },
       system: () => ({
         version: APP_VERSION,
         storageMode: stores.mode,
@@ -117,7 +125,12 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
       beforeOperation: async (name) => {
         if (name === 'sites.remove') await flusher.flush({ timeoutMs: 30_000 });
       },
-      afterOperation: () => siteResolver.invalidate(),
+      // Backups and restores read or replace ClickHouse at a watermark: the spool is flushed, then held.
+      context: { holdIngest: (fn) => flusher.hold(fn) },
+      afterOperation: (done) => {
+        siteResolver.invalidate();
+        if (done.name === 'restore') void salts.load().catch(() => undefined);
+      },
       onError: (error, operation) => log.error('admin operation failed', { operation, error: error instanceof Error ? error.stack : String(error) }),
     });
     cleanups.push(() => adminSocket.close());

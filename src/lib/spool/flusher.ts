@@ -99,6 +99,8 @@ export class Flusher {
   /** A trigger arrived while a cycle ran: run another right after it. */
   private again = false;
   private unsubscribe: (() => void) | undefined;
+  /** While > 0 (a backup or restore reads ClickHouse), no cycle starts on its own; events wait in the spool. */
+  private holds = 0;
 
   private lastFlushAt: number | undefined;
   private lastError: FlusherStatus['lastError'];
@@ -154,6 +156,26 @@ export class Flusher {
     }
   }
 
+  /**
+   * Flushes everything acknowledged so far, then runs fn while no further cycle writes to the sink:
+   * a backup reads ClickHouse at this watermark; events arriving meanwhile stay durable in the spool
+   * and are delivered once fn returns. Fails (without running fn) when the flush cannot complete.
+   */
+  async hold<T>(fn: () => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+    this.holds += 1;
+    try {
+      const flushed = await this.flush({ timeoutMs: options.timeoutMs ?? 60_000 });
+      if (!flushed.flushed) {
+        throw new Error(`the ingest spool could not be flushed to ClickHouse: ${flushed.lastError ?? 'timed out'}`);
+      }
+      while (this.cycling) await this.cycling;
+      return await fn();
+    } finally {
+      this.holds -= 1;
+      if (this.holds === 0) this.tick();
+    }
+  }
+
   /** Stops the timer and waits for a running cycle; does not close the spool. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -180,7 +202,7 @@ export class Flusher {
   }
 
   private tick(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.holds > 0) return;
     if (this.cycling) {
       this.again = true;
       return;

@@ -32,10 +32,15 @@ export interface DataDirLock {
 /** Lock files held by this process, so a second open here fails instead of sharing the directory. */
 const heldByThisProcess = new Set<string>();
 
-export async function acquireDataDirLock(dataDir: string, command = describeCommand()): Promise<DataDirLock> {
+export async function acquireDataDirLock(
+  dataDir: string,
+  command = describeCommand(),
+  options: { fileName?: string } = {},
+): Promise<DataDirLock> {
   const dir = resolve(dataDir);
   await mkdir(dir, { recursive: true });
-  const lockFile = join(dir, LOCK_FILE_NAME);
+  // Other single-owner directories (BACKUP_DIR) reuse the same stale-lock handling under their own file name.
+  const lockFile = join(dir, options.fileName ?? LOCK_FILE_NAME);
   const content: LockContent = {
     pid: process.pid,
     hostname: hostname(),

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+export const MANIFEST_MEMBER = 'manifest.json';
+export const FORMAT_VERSION = 1;
+
+const tableEntry = z.object({
+  name: z.string(),
+  rows: z.number().int().nonnegative(),
+  /** Postgres: sum of the 64-bit md5 prefix of each row's text; ClickHouse: sum of cityHash64 of every row. Both order-free. */
+  checksum: z.string(),
+  member: z.string(),
+});
+
+const memberDigest = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative(), parts: z.number().int().positive() });
+
+export const manifestSchema = z.object({
+  format: z.literal('analytics-backup'),
+  formatVersion: z.number().int().positive(),
+  app: z.object({ version: z.string() }),
+  createdAt: z.string(),
+  storage: z.object({
+    mode: z.enum(['embedded', 'servers', 'mixed']),
+    postgres: z.enum(['postgres', 'pglite']),
+    clickhouse: z.enum(['clickhouse', 'chdb']),
+  }),
+  migrations: z.object({ postgres: z.number().int().nonnegative(), clickhouse: z.number().int().nonnegative() }),
+  watermark: z.object({
+    /** When ClickHouse was read: everything ingested before is in the backup, nothing after. */
+    at: z.string(),
+    /** Whether the ingest spool was flushed (and held) for the export: false when no server could be asked. */
+    spoolFlushed: z.boolean(),
+    maxEventTimestamp: z.string().nullable(),
+  }),
+  postgres: z.object({
+    serverVersion: z.string(),
+    tables: z.array(tableEntry),
+    sequences: z.array(z.object({ name: z.string(), lastValue: z.string().nullable() })),
+  }),
+  clickhouse: z.object({
+    tables: z.array(
+      tableEntry.extend({
+        engine: z.string(),
+        final: z.boolean(),
+        /** Not computed at backup time (it would cost a second full read); restore reports the restored one. */
+        checksum: z.string().nullable(),
+        /** False when ClickHouse could be written to during the export (no server to hold): rows is approximate. */
+        rowsExact: z.boolean(),
+      }),
+    ),
+  }),
+  members: z.record(z.string(), memberDigest),
+});
+
+export type BackupManifest = z.infer<typeof manifestSchema>;
+export type TableEntry = z.infer<typeof tableEntry>;
+export type ClickHouseTableEntry = BackupManifest['clickhouse']['tables'][number];
