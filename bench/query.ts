@@ -118,8 +118,8 @@ try {
         const cpu = quantile(cpus, 0.5);
         verdicts.push(
           `- ${label} on ${seeded.events.toLocaleString('en')} events: target ${target} ms; wall median ${ms(median)} ` +
-            `(${median <= target ? 'met' : 'missed'}); CPU median ${ms(cpu)}, so at least ${ms(cpu / 2)} on two idle cores ` +
-            `(${cpu / 2 <= target ? 'within' : 'over'} the target).`,
+            `(${median <= target ? 'met' : 'missed'}). CPU median ${ms(cpu)}: spread perfectly over two idle cores that is ` +
+            `${ms(cpu / 2)}, a bound not demonstrated here (chDB ran the concurrent queries at about one core).`,
         );
       }
       const scanMedian = quantile(scans, 0.5);
