@@ -33,15 +33,45 @@ export const emptyStats = (): RawStats => ({
   totalVisitors: 0,
 });
 
-/** Result aliases are prefixed: ClickHouse resolves a bare alias like `pageviews` before the column. */
-export const EVENT_COLUMNS = `uniq(user_id) AS x_visitors, countIf(name = 'pageview') AS x_pageviews, count() AS x_events`;
+/** The raw aggregates each metric is computed from. */
+const FIELDS_OF: Record<Metric, (keyof RawStats)[]> = {
+  visitors: ['visitors'],
+  pageviews: ['pageviews'],
+  events: ['events'],
+  visits: ['visits'],
+  bounce_rate: ['bounces', 'bounceVisits'],
+  visit_duration: ['durationSum', 'visits'],
+  views_per_visit: ['pageviewsInVisits', 'visits'],
+  conversion_rate: ['visitors'],
+};
 
-/** `entry` restricts bounce counting to visits that entered on a filtered page. */
-export const sessionColumns = (entry: string) =>
-  `uniq(user_id) AS x_visitors, sum(sign * pageviews) AS x_pageviews, sum(sign * events) AS x_events,
-   sum(sign) AS x_visits, sum(sign * pageviews) AS x_pageviewsInVisits,
-   sumIf(sign * is_bounce, ${entry}) AS x_bounces, sumIf(sign, ${entry}) AS x_bounceVisits,
-   sum(sign * duration) AS x_durationSum`;
+export const fieldsFor = (metrics: Metric[]): Set<keyof RawStats> => new Set(metrics.flatMap((m) => FIELDS_OF[m]));
+
+/**
+ * The SELECT list for the raw aggregates `fields` on `table`, only those (reading a column costs time).
+ * `entry` restricts bounce counting to visits that entered on a filtered page. Aliases are prefixed:
+ * ClickHouse resolves a bare alias like `pageviews` before the column of that name.
+ */
+export function aggregateColumns(table: Table, fields: Set<keyof RawStats>, entry = '1'): string {
+  const events: Partial<Record<keyof RawStats, string>> = {
+    visitors: 'uniq(user_id)',
+    pageviews: "countIf(name = 'pageview')",
+    events: 'count()',
+  };
+  const sessions: Partial<Record<keyof RawStats, string>> = {
+    visitors: 'uniq(user_id)',
+    pageviews: 'sum(sign * pageviews)',
+    events: 'sum(sign * events)',
+    visits: 'sum(sign)',
+    pageviewsInVisits: 'sum(sign * pageviews)',
+    bounces: `sumIf(sign * is_bounce, ${entry})`,
+    bounceVisits: `sumIf(sign, ${entry})`,
+    durationSum: 'sum(sign * duration)',
+  };
+  const available = table === 'events' ? events : sessions;
+  const columns = [...fields].flatMap((f) => (available[f] ? [`${available[f]} AS x_${f}`] : []));
+  return columns.length > 0 ? columns.join(', ') : 'count() AS x_rows';
+}
 
 /** Where a metric is counted when both tables could answer. */
 export function metricTable(metric: Metric): Table {

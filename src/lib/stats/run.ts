@@ -5,12 +5,12 @@ import type { ClickHouseStore } from '../storage/clickhouse/index.js';
 import { StatsQueryError } from './errors.js';
 import { globToRegex } from './filters.js';
 import {
-  EVENT_COLUMNS,
+  aggregateColumns,
   emptyStats,
+  fieldsFor,
   metricChange,
   metricTable,
   metricValue,
-  sessionColumns,
   sortExpression,
   toRawStats,
   type RawStats,
@@ -19,6 +19,7 @@ import {
 import { blankLabel, resultKey, type PropertyRef } from './properties.js';
 import { previousPeriod, utcBounds, type DateRange, type Metric, type StatsQuery } from './query.js';
 import {
+  FINAL_SETTINGS,
   bounceEntryCondition,
   dimensionExpression,
   eventsWhere,
@@ -52,6 +53,8 @@ function sessionsSource(p: SqlParams, scope: Scope, final: boolean): { from: str
 }
 
 interface GroupedOptions {
+  /** The metrics to compute (only their raw aggregates are selected). */
+  metrics: Metric[];
   withoutGoals?: boolean;
   final?: boolean;
   /** Sorted by this metric (then by key), one page of rows. */
@@ -63,20 +66,19 @@ async function queryRows(
   scope: Scope,
   table: Table,
   grouping: Grouping | undefined,
-  options: GroupedOptions = {},
+  options: GroupedOptions,
 ): Promise<[string, RawStats][]> {
   const p = new SqlParams();
   let from = 'events';
   let where: string[];
-  let columns = EVENT_COLUMNS;
   let entry = '1';
   if (table === 'events') {
     where = eventsWhere(p, scope, { withoutGoals: options.withoutGoals });
   } else {
     ({ from, where } = sessionsSource(p, scope, options.final ?? false));
     entry = bounceEntryCondition(p, scope);
-    columns = sessionColumns(entry);
   }
+  const columns = aggregateColumns(table, fieldsFor(options.metrics), entry);
   const key = grouping ? grouping.key(p, table) : `''`;
   const conditions = [...where, ...(grouping?.where?.(table) ?? [])];
   if (grouping?.only) conditions.push(`${key} IN ${p.bind(grouping.only, 'Array(String)')}`);
@@ -86,7 +88,7 @@ async function queryRows(
     : '';
   const sql = `SELECT ${key} AS k, ${columns} FROM ${from}
     ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-    GROUP BY k ${order}`;
+    GROUP BY k ${order} ${from.endsWith('FINAL') ? `SETTINGS ${FINAL_SETTINGS}` : ''}`;
   const rows = await ch.query<Record<string, unknown>>(sql, p.values);
   return rows.map((row) => [String(row.k), toRawStats(row)]);
 }
@@ -96,7 +98,7 @@ async function queryGrouped(
   scope: Scope,
   table: Table,
   grouping: Grouping | undefined,
-  options: GroupedOptions = {},
+  options: GroupedOptions,
 ): Promise<Grouped> {
   return new Map(await queryRows(ch, scope, table, grouping, options));
 }
@@ -113,16 +115,17 @@ const EVENT_FIELDS: (keyof RawStats)[] = ['visitors', 'pageviews', 'events'];
 const SESSION_FIELDS: (keyof RawStats)[] = ['visits', 'pageviewsInVisits', 'bounces', 'bounceVisits', 'durationSum'];
 
 const needsTable = (metrics: Metric[], table: Table) => metrics.some((m) => metricTable(m) === table);
+const metricsOn = (metrics: Metric[], table: Table) => metrics.filter((m) => metricTable(m) === table);
 const hasGoalFilter = (scope: Scope) => scope.filters.some((f) => f.ref.kind === 'goal');
 
 /** All raw stats for metrics counted per group, both tables run side by side. */
 async function statsFor(ch: ClickHouseStore, scope: Scope, metrics: Metric[], grouping?: Grouping): Promise<Grouped> {
   const result: Grouped = new Map();
   const [events, sessions, totals] = await Promise.all([
-    needsTable(metrics, 'events') ? queryGrouped(ch, scope, 'events', grouping) : undefined,
-    needsTable(metrics, 'sessions') ? queryGrouped(ch, scope, 'sessions', grouping) : undefined,
+    needsTable(metrics, 'events') ? queryGrouped(ch, scope, 'events', grouping, { metrics: metricsOn(metrics, 'events') }) : undefined,
+    needsTable(metrics, 'sessions') ? queryGrouped(ch, scope, 'sessions', grouping, { metrics: metricsOn(metrics, 'sessions') }) : undefined,
     metrics.includes('conversion_rate') && hasGoalFilter(scope)
-      ? queryGrouped(ch, scope, 'events', grouping, { withoutGoals: true })
+      ? queryGrouped(ch, scope, 'events', grouping, { metrics: ['visitors'], withoutGoals: true })
       : undefined,
   ]);
   if (events) merge(result, events, EVENT_FIELDS);
@@ -229,13 +232,20 @@ export async function runBreakdown(ch: ClickHouseStore, query: StatsQuery, goals
   // third of the rows); with a filter on events, event metrics must count the matching events only.
   const visitLevel = ref.kind === 'session' || (ref.kind === 'visit' && !hasEventFilter(scope));
   const tableOf = (metric: Metric): Table => (visitLevel ? 'sessions' : metricTable(metric));
-  const final = ref.kind === 'session';
+  // An entry page is set once (blank until the first pageview, and blanks are left out), so only exit
+  // pages need each visit's latest version.
+  const final = ref.kind === 'session' && ref.property === 'visit:exit_page';
   const sortBy = sortMetric(query.metrics, ref);
   const primary = tableOf(sortBy);
   const offset = (query.page - 1) * query.limit;
   const fieldsOf = (table: Table) => (table === 'events' ? EVENT_FIELDS : visitLevel ? [...EVENT_FIELDS, ...SESSION_FIELDS] : SESSION_FIELDS);
 
-  const page = await queryRows(ch, scope, primary, grouping, { final, page: { metric: sortBy, limit: query.limit, offset } });
+  const metricsOf = (table: Table) => query.metrics.filter((m) => tableOf(m) === table);
+  const page = await queryRows(ch, scope, primary, grouping, {
+    metrics: metricsOf(primary),
+    final,
+    page: { metric: sortBy, limit: query.limit, offset },
+  });
   const keys = page.map(([k]) => k);
   const rows: Grouped = new Map();
   for (const [k, stats] of page) {
@@ -247,9 +257,11 @@ export async function runBreakdown(ch: ClickHouseStore, query: StatsQuery, goals
   if (keys.length > 0) {
     const restricted: Grouping = { ...grouping, only: keys };
     const [secondary, totals] = await Promise.all([
-      Promise.all(others.map(async (t) => ({ table: t, rows: await queryGrouped(ch, scope, t, restricted, { final }) }))),
+      Promise.all(
+        others.map(async (t) => ({ table: t, rows: await queryGrouped(ch, scope, t, restricted, { metrics: metricsOf(t), final }) })),
+      ),
       query.metrics.includes('conversion_rate') && hasGoalFilter(scope)
-        ? queryGrouped(ch, scope, 'events', restricted, { withoutGoals: true })
+        ? queryGrouped(ch, scope, 'events', restricted, { metrics: ['visitors'], withoutGoals: true })
         : undefined,
     ]);
     for (const { table, rows: found } of secondary) merge(rows, found, fieldsOf(table));
@@ -294,12 +306,12 @@ async function goalBreakdown(ch: ClickHouseStore, query: StatsQuery, scope: Scop
     );
   }
   const where = [...eventsWhere(p, base), goalCondition(p, goals)];
-  const sql = `SELECT goal_id AS k, ${EVENT_COLUMNS} FROM events
+  const sql = `SELECT goal_id AS k, ${aggregateColumns('events', new Set(['visitors', 'pageviews', 'events']))} FROM events
     ARRAY JOIN arrayConcat(${parts.join(', ')}) AS goal_id
     WHERE ${where.join(' AND ')} GROUP BY k`;
   const [rows, totals] = await Promise.all([
     ch.query<Record<string, unknown>>(sql, p.values),
-    query.metrics.includes('conversion_rate') ? queryGrouped(ch, base, 'events', undefined) : undefined,
+    query.metrics.includes('conversion_rate') ? queryGrouped(ch, base, 'events', undefined, { metrics: ['visitors'] }) : undefined,
   ]);
   const totalVisitors = totals?.get('')?.visitors ?? 0;
   const byId = new Map(goals.map((g) => [g.id, g]));

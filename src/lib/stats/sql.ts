@@ -33,6 +33,12 @@ export interface Scope {
 export type Table = 'events' | 'sessions';
 
 /**
+ * For `sessions FINAL`: every version of a visit has the same `start`, so the same partition; ClickHouse
+ * need not merge across partitions, and reads a partition that is one part as it is.
+ */
+export const FINAL_SETTINGS = 'do_not_merge_across_partitions_select_final = 1';
+
+/**
  * Sessions that were active in the window: they ended after it began and started before it ended.
  * The lower bound on `start` lets ClickHouse skip old parts (the sort key is by start date); a visit
  * longer than a day is not a human's, so nothing real is lost.
@@ -144,7 +150,7 @@ function sessionPageFilter(p: SqlParams, scope: Scope, filters: StatsFilter[]): 
     ...windowCondition(p, 'sessions', scope),
     ...pageFilters.map((f) => valueCondition(p, (f.ref as { column: string }).column, f)),
   ];
-  return `session_id IN (SELECT session_id FROM sessions FINAL WHERE ${where.join(' AND ')})`;
+  return `session_id IN (SELECT session_id FROM sessions FINAL WHERE ${where.join(' AND ')} SETTINGS ${FINAL_SETTINGS})`;
 }
 
 export interface WhereOptions {
