@@ -6,7 +6,7 @@ export const FORMAT_VERSION = 1;
 const tableEntry = z.object({
   name: z.string(),
   rows: z.number().int().nonnegative(),
-  /** Postgres: sum of the 64-bit md5 prefix of each row's text; ClickHouse: sum of cityHash64 of every row. Both order-free. */
+  /** Postgres: sum of hashtextextended (64 bits) of each row's text; ClickHouse: sum of cityHash64 of every row. Both order-free. */
   checksum: z.string(),
   member: z.string(),
 });
