@@ -1,13 +1,12 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand } from '../lib/cli/base-command.js';
 import { DOCTOR_CHECK_NAMES, runDoctor } from '../lib/doctor/index.js';
-import { asMonitoringError } from '../lib/health/errors.js';
+import { MonitoringCommand } from '../lib/health/monitoring-command.js';
 import { renderReport } from '../lib/health/render.js';
-import { STATUS_EXIT_CODE, type CheckReport } from '../lib/health/types.js';
+import type { CheckReport } from '../lib/health/types.js';
 
 export type DoctorResult = CheckReport;
 
-export default class Doctor extends BaseCommand<typeof Doctor> {
+export default class Doctor extends MonitoringCommand<typeof Doctor> {
   static override summary = 'Preflight a host before setup; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.';
   static override description =
     'Checks OS and architecture, the CPU flags ClickHouse needs (SSE4.2 on x86-64), memory (warns below what ' +
@@ -36,12 +35,5 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
     this.log(renderReport(report));
     process.exitCode = report.exitCode;
     return report;
-  }
-
-  /** A failure of the command itself is UNKNOWN, as for analytics health. */
-  protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    const result = await super.catch(asMonitoringError(err));
-    process.exitCode = STATUS_EXIT_CODE.UNKNOWN;
-    return result;
   }
 }

@@ -1,15 +1,13 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand } from '../lib/cli/base-command.js';
 import { UsageError } from '../lib/cli/errors.js';
 import { HEALTH_CHECK_NAMES, runHealth, type CheckReport } from '../lib/health/index.js';
-import { asMonitoringError } from '../lib/health/errors.js';
+import { MonitoringCommand } from '../lib/health/monitoring-command.js';
 import { renderReport } from '../lib/health/render.js';
-import { STATUS_EXIT_CODE } from '../lib/health/types.js';
 import { watchReports } from '../lib/health/watch.js';
 
 export type HealthResult = CheckReport;
 
-export default class Health extends BaseCommand<typeof Health> {
+export default class Health extends MonitoringCommand<typeof Health> {
   static override summary = 'Check a running installation; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.';
   static override description =
     'Checks PostgreSQL and ClickHouse (reachable, version), migrations, the server (/api/health), the ingest spool ' +
@@ -54,12 +52,5 @@ export default class Health extends BaseCommand<typeof Health> {
     }
     process.exitCode = report.exitCode;
     return report;
-  }
-
-  /** Any failure of the command itself (bad config, bad flag) is UNKNOWN to a monitoring agent, never 1 or 2. */
-  protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    const result = await super.catch(asMonitoringError(err));
-    process.exitCode = STATUS_EXIT_CODE.UNKNOWN;
-    return result;
   }
 }
