@@ -4,16 +4,33 @@ import { LruMap } from './lru.js';
 /** Loopback only: a reverse proxy on the same host. Anything else must be configured. */
 export const DEFAULT_TRUSTED_PROXIES: readonly string[] = ['127.0.0.0/8', '::1/128'];
 
+/** An IPv4 subnet as numbers: `(address & mask) === base`. */
+interface Ipv4Subnet {
+  base: number;
+  mask: number;
+}
+
+/** The IPv4-mapped IPv6 prefix ::ffff:0:0/96, as BlockList applies IPv6 rules to IPv4 addresses. */
+const IPV4_MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
+
 /** The proxies whose `X-Forwarded-For` we believe (`TRUSTED_PROXIES`). */
 export class TrustedProxies {
-  /** BlockList.check builds a SocketAddress per call; the peers asking are few (the proxies themselves). */
-  private readonly verdicts = new LruMap<string, boolean>(1024);
+  /**
+   * IPv6 verdicts from BlockList (which builds a SocketAddress per check), cached. IPv4 — nearly every
+   * hop — is matched as numbers instead: every X-Forwarded-For hop is checked, and hops are as many as
+   * visitors, so a cache of them would only churn.
+   */
+  private readonly ipv6Verdicts = new LruMap<string, boolean>(1024);
 
-  private constructor(private readonly list: BlockList) {}
+  private constructor(
+    private readonly list: BlockList,
+    private readonly ipv4: readonly Ipv4Subnet[],
+  ) {}
 
   /** Parses CIDRs or bare addresses (IPv4, IPv6, IPv4-mapped IPv6); throws naming the bad entry. */
   static parse(entries: readonly string[] = DEFAULT_TRUSTED_PROXIES): TrustedProxies {
     const list = new BlockList();
+    const ipv4: Ipv4Subnet[] = [];
     for (const entry of entries.map((e) => e.trim()).filter((e) => e !== '')) {
       const [rawAddress = '', prefixText, ...rest] = entry.split('/');
       const address = normalizeIp(rawAddress);
@@ -26,20 +43,84 @@ export class TrustedProxies {
         throw new Error(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, fd00::/8)`);
       }
       list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
+      const asIpv4 = family === 4 ? ipv4Subnet(parseIpv4(address), prefix) : ipv4PartOf(address, prefix);
+      if (asIpv4) ipv4.push(asIpv4);
     }
-    return new TrustedProxies(list);
+    return new TrustedProxies(list, ipv4);
   }
 
   has(ip: string): boolean {
-    let trusted = this.verdicts.get(ip);
+    const v4 = parseIpv4(ip);
+    if (v4 !== -1) return this.ipv4.some((subnet) => ((v4 & subnet.mask) >>> 0) === subnet.base);
+    let trusted = this.ipv6Verdicts.get(ip);
     if (trusted === undefined) {
       const address = normalizeIp(ip);
       const family = address ? isIP(address) : 0;
       trusted = !!address && family !== 0 && this.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
-      this.verdicts.set(ip, trusted);
+      this.ipv6Verdicts.set(ip, trusted);
     }
     return trusted;
   }
+}
+
+function ipv4Subnet(address: number, prefix: number): Ipv4Subnet {
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return { base: (address & mask) >>> 0, mask };
+}
+
+/** The IPv4 addresses an IPv6 rule covers through the IPv4-mapped range, if any. */
+function ipv4PartOf(ipv6: string, prefix: number): Ipv4Subnet | undefined {
+  const bytes = parseIpv6(ipv6);
+  if (!bytes) return undefined;
+  // The rule's fixed bits over the first 96 must all agree with ::ffff:0:0.
+  for (let bit = 0; bit < Math.min(prefix, 96); bit++) {
+    const byte = bit >> 3;
+    const mask = 0x80 >> (bit & 7);
+    if ((bytes[byte]! & mask) !== (IPV4_MAPPED_PREFIX[byte]! & mask)) return undefined;
+  }
+  const tail = ((bytes[12]! << 24) | (bytes[13]! << 16) | (bytes[14]! << 8) | bytes[15]!) >>> 0;
+  return ipv4Subnet(tail, Math.max(prefix - 96, 0));
+}
+
+/** A canonical dotted IPv4 address as a 32-bit number, or -1 (anything else, IPv6 included). */
+export function parseIpv4(text: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) {
+      // No leading zeros, as net.isIP: "01.2.3.4" is not an address.
+      if (digits === 1 && part === 0) return -1;
+      part = part * 10 + (code - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else if (code === 46 && digits > 0 && dots < 3) {
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return -1;
+    }
+  }
+  return dots === 3 && digits > 0 ? value * 256 + part : -1;
+}
+
+/** 16 bytes of an IPv6 address in net.isIP's syntax (`::` compression, a trailing dotted IPv4), or undefined. */
+function parseIpv6(text: string): number[] | undefined {
+  if (isIP(text) !== 6) return undefined;
+  const [head = '', tail] = text.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const words = (parts: string[]) =>
+    parts.flatMap((group) => {
+      const v4 = parseIpv4(group);
+      return v4 === -1 ? [parseInt(group, 16)] : [v4 >>> 16, v4 & 0xffff];
+    });
+  const left = words(groups(head));
+  const right = tail === undefined ? [] : words(groups(tail));
+  const all = [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return all.flatMap((word) => [word >> 8, word & 255]);
 }
 
 /**
@@ -79,6 +160,19 @@ export function clientIp(
  * plain IPv4. Returns null when it is not an IP address.
  */
 export function normalizeIp(text: string): string | null {
+  // Nearly every address is a plain IPv4 one already; the rest are mostly the few socket peers
+  // (`::ffff:127.0.0.1` behind a local proxy), so their answers are kept.
+  if (parseIpv4(text) !== -1) return text;
+  const known = normalized.get(text);
+  if (known !== undefined) return known;
+  const ip = normalizeSlowly(text);
+  normalized.set(text, ip);
+  return ip;
+}
+
+const normalized = new LruMap<string, string | null>(1024);
+
+function normalizeSlowly(text: string): string | null {
   let ip = text.trim();
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(ip);
   if (bracketed?.[1]) ip = bracketed[1];

@@ -86,7 +86,9 @@ export interface SessionStoreOptions {
  * load balancer, visitors must stick to one (hash on client IP) or sessions split — as in Plausible.
  */
 export class SessionStore {
-  private readonly sessions = new Map<string, SessionRow>();
+  /** Site id → visitor id → the session's latest state. Keyed by the bigint itself: no string per lookup. */
+  private readonly sessions = new Map<number, Map<bigint, SessionRow>>();
+  private count = 0;
   private readonly timeoutSeconds: number;
   private readonly newSessionId: () => bigint;
 
@@ -96,48 +98,53 @@ export class SessionStore {
   }
 
   get size(): number {
-    return this.sessions.size;
+    return this.count;
   }
 
   onEvent(event: SessionEvent): SessionUpdate {
-    const found = this.findOpen(event);
-    if (!found) {
+    let site = this.sessions.get(event.siteId);
+    if (!site) {
+      site = new Map();
+      this.sessions.set(event.siteId, site);
+    }
+    // The session under today's id, else one begun before the salt rotated (yesterday's id).
+    let key = event.userIds.current;
+    let previous = this.openIn(site, key, event);
+    if (!previous && event.userIds.previous !== null) {
+      key = event.userIds.previous;
+      previous = this.openIn(site, key, event);
+    }
+    if (!previous) {
       const row = startSession(event, this.newSessionId());
-      this.sessions.set(sessionKey(event.siteId, event.userIds.current), row);
+      if (!site.has(event.userIds.current)) this.count++;
+      site.set(event.userIds.current, row);
       return { sessionId: row.session_id, userId: row.user_id, rows: [row] };
     }
-    const [key, previous] = found;
     const next = continueSession(previous, event);
-    this.sessions.set(key, next);
+    site.set(key, next);
     return { sessionId: next.session_id, userId: next.user_id, rows: [{ ...previous, sign: -1 }, next] };
   }
 
   /** Forgets sessions idle for the timeout; call it every minute or so. Returns how many were dropped. */
   evictIdle(nowSeconds: number): number {
     let evicted = 0;
-    for (const [key, row] of this.sessions) {
-      if (nowSeconds - row.timestamp >= this.timeoutSeconds) {
-        this.sessions.delete(key);
-        evicted++;
+    for (const [siteId, site] of this.sessions) {
+      for (const [userId, row] of site) {
+        if (nowSeconds - row.timestamp >= this.timeoutSeconds) {
+          site.delete(userId);
+          evicted++;
+        }
       }
+      if (site.size === 0) this.sessions.delete(siteId);
     }
+    this.count -= evicted;
     return evicted;
   }
 
-  private findOpen(event: SessionEvent): [string, SessionRow] | undefined {
-    return this.openUnder(event, event.userIds.current) ?? this.openUnder(event, event.userIds.previous);
+  private openIn(site: Map<bigint, SessionRow>, userId: bigint, event: SessionEvent): SessionRow | undefined {
+    const row = site.get(userId);
+    return row && event.timestamp - row.timestamp < this.timeoutSeconds ? row : undefined;
   }
-
-  private openUnder(event: SessionEvent, userId: bigint | null): [string, SessionRow] | undefined {
-    if (userId === null) return undefined;
-    const key = sessionKey(event.siteId, userId);
-    const row = this.sessions.get(key);
-    return row && event.timestamp - row.timestamp < this.timeoutSeconds ? [key, row] : undefined;
-  }
-}
-
-function sessionKey(siteId: number, userId: bigint): string {
-  return `${siteId}:${userId}`;
 }
 
 // One randomBytes call per 512 sessions instead of one per session.

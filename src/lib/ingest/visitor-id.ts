@@ -1,21 +1,39 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+/** crypto.hash (Node ≥ 20.12) is a one-shot digest without a Hash object: a quarter of an HMAC's cost. */
+const sha256Hex: (data: string) => string = typeof crypto.hash === 'function'
+  ? (data) => crypto.hash('sha256', data, 'hex')
+  : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /**
- * A cookie-less visitor id: HMAC-SHA256 keyed with the day's secret salt over (site, ip, user agent),
+ * A cookie-less visitor id: SHA-256 over the day's secret salt followed by (site, ip, user agent),
  * truncated to 64 bits. The same person on the same site gets the same id for the day and a different
  * one on other sites and tomorrow; without the salt (deleted after two days) the id leads nowhere.
- * HMAC output is uniform, so ids spread over the whole UInt64 range and `SAMPLE BY user_id` is fair.
+ * A secret-prefix hash is a sound keyed hash here: its only weakness, length extension, needs the full
+ * digest, and only 64 bits of it are ever stored (never shown). One hash per event instead of HMAC's
+ * two and its object allocations; Plausible uses SipHash for the same job. The output is uniform, so
+ * ids spread over the whole UInt64 range and `SAMPLE BY user_id` is fair.
  */
 export function visitorId(salt: Buffer, siteId: number | bigint, ip: string, userAgent: string): bigint {
   // NUL separators keep ("1", "23") and ("12", "3") apart; none of the parts can contain a NUL that matters.
-  const digest = createHmac('sha256', salt).update(`${siteId}\0${ip}\0${userAgent}`).digest();
-  return digest.readBigUInt64BE(0);
+  return BigInt(`0x${sha256Hex(`${saltKey(salt)}\0${siteId}\0${ip}\0${userAgent}`).slice(0, 16)}`);
+}
+
+/** The salt as text for the hashed string (hex keeps it valid UTF-8); cached per salt Buffer. */
+const saltKeys = new WeakMap<Buffer, string>();
+function saltKey(salt: Buffer): string {
+  let key = saltKeys.get(salt);
+  if (key === undefined) {
+    key = salt.toString('hex');
+    saltKeys.set(salt, key);
+  }
+  return key;
 }
 
 export const SALT_BYTES = 32;
 
 export function generateSalt(): Buffer {
-  return randomBytes(SALT_BYTES);
+  return crypto.randomBytes(SALT_BYTES);
 }
 
 /** The ids of one visitor under both live salts. */

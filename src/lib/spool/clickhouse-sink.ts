@@ -1,6 +1,6 @@
 /**
- * The flusher's sink for ClickHouse (server or chDB): JSONEachRow lines of `events` and `sessions`
- * (see rows.ts) inserted with the flusher's deduplication token.
+ * The flusher's sink for ClickHouse (server or chDB): JSONCompactEachRow lines of `events` and
+ * `sessions` (see rows.ts) inserted into the named columns with the flusher's deduplication token.
  *
  * Both tables set `non_replicated_deduplication_window`, and the store sends the token with
  * `insert_deduplicate=1, async_insert=0` (an asynchronous insert would bypass deduplication).
@@ -9,11 +9,14 @@
  */
 import type { ClickHouseStore } from '../storage/clickhouse/types.js';
 import type { SinkInsertOptions, SpoolSink } from './sink.js';
-import type { SpoolTable } from './rows.js';
+import { SPOOL_COLUMNS, SPOOL_ROW_FORMAT, type SpoolTable } from './rows.js';
 
 export function createClickHouseSink(store: ClickHouseStore): SpoolSink {
   return {
     insertRows: (table: SpoolTable, rows: Buffer, options: SinkInsertOptions) =>
-      store.insertEncoded(table, 'JSONEachRow', rows, { deduplicationToken: options.deduplicationToken }),
+      store.insertEncoded(table, SPOOL_ROW_FORMAT, rows, {
+        deduplicationToken: options.deduplicationToken,
+        columns: SPOOL_COLUMNS[table],
+      }),
   };
 }

@@ -281,10 +281,10 @@ export class Flusher {
       const { events, sessions } = contents;
       const tokenPrefix = `${this.spool.id}:${segmentStem(name)}`;
       for (const [index, chunk] of chunksOf(events, this.chunkRows)) {
-        await this.sink.insertRows('events', jsonEachRow(chunk), { deduplicationToken: `${tokenPrefix}:events:${index}` });
+        await this.sink.insertRows('events', rowLines(chunk), { deduplicationToken: `${tokenPrefix}:events:${index}` });
       }
       for (const [index, chunk] of chunksOf(sessions, this.chunkRows)) {
-        await this.sink.insertRows('sessions', jsonEachRow(chunk), { deduplicationToken: `${tokenPrefix}:sessions:${index}` });
+        await this.sink.insertRows('sessions', rowLines(chunk), { deduplicationToken: `${tokenPrefix}:sessions:${index}` });
       }
       await this.spool.removeSegment(name);
       this.flushedSegments += 1;
@@ -304,8 +304,8 @@ function* chunksOf<T>(rows: readonly T[], size: number): Generator<[number, read
   }
 }
 
-/** Rows (JSON objects as stored) joined into one JSONEachRow body. */
-function jsonEachRow(rows: readonly Buffer[]): Buffer {
+/** Rows as stored (JSON arrays) joined into one JSONCompactEachRow body. */
+function rowLines(rows: readonly Buffer[]): Buffer {
   let length = 0;
   for (const row of rows) length += row.length + 1;
   const body = Buffer.allocUnsafe(length);

@@ -20,6 +20,6 @@ export {
 } from './flusher.js';
 export { createClickHouseSink } from './clickhouse-sink.js';
 export type { SinkInsertOptions, SpoolSink } from './sink.js';
-export { encodeRows, toEventRow, toSessionRow, type SpoolTable } from './rows.js';
+export { encodeRows, eventRowJson, sessionRowJson, SPOOL_COLUMNS, SPOOL_ROW_FORMAT, type SpoolTable } from './rows.js';
 export type { SpoolRecord, StoredRecord } from './record.js';
 export { SpoolClosedError, SpoolFormatError, SpoolFullError, SpoolWriteError } from './errors.js';

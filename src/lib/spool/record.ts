@@ -3,21 +3,22 @@
  *
  *   <crc32 of the payload, 8 lowercase hex digits> <space> <payload> <\n>
  *
- * Payload, format 2: `2 <appended at, ms> <event rows> <session rows>` then each row as <TAB> + its
- * JSON (the ClickHouse row of rows.ts, events first). JSON.stringify escapes every control character
- * inside strings, so a raw TAB only ever separates rows and a raw `\n` only ever ends a record: the
- * flusher cuts the stored bytes into JSONEachRow lines without parsing them, and a reader can
+ * Payload, format 3: `3 <appended at, ms> <event rows> <session rows>` then each row as <TAB> + its
+ * JSON array (the JSONCompactEachRow row of rows.ts, events first). JSON escapes every control
+ * character inside strings, so a raw TAB only ever separates rows and a raw `\n` only ever ends a
+ * record: the flusher cuts the stored bytes into rows without parsing them, and a reader can
  * resynchronise after a damaged line. The CRC is what tells a torn or zero-filled tail (after a crash
  * or power loss) from a record: a line that fails it is never used.
  *
- * Format 1 (a JSON envelope `{"v":1,"at":...,"events":[...],"sessions":[...]}`) is still read, so
- * a spool left by an older build is replayed after an upgrade.
+ * Older formats are still read, so a spool left by an older build is replayed after an upgrade:
+ * format 2 (the same framing with JSONEachRow objects as rows) and format 1 (a JSON envelope
+ * `{"v":1,"at":...,"events":[...],"sessions":[...]}`); their rows are converted to format 3's.
  */
 import { crc32 } from 'node:zlib';
 import type { EnrichedEvent } from '../ingest/pipeline.js';
 import type { SessionRow } from '../ingest/session.js';
 import { SpoolFormatError } from './errors.js';
-import { toEventRow, toSessionRow } from './rows.js';
+import { compactFromObjectRow, eventRowJson, SPOOL_COLUMNS, sessionRowJson, type SpoolTable } from './rows.js';
 
 export interface SpoolRecord {
   events: EnrichedEvent[];
@@ -30,10 +31,12 @@ export interface StoredRecord extends SpoolRecord {
 }
 
 /** Bumped when the envelope changes; a reader refuses versions it does not know instead of dropping them. */
-export const RECORD_FORMAT_VERSION = 2;
-const LEGACY_FORMAT_VERSION = 1;
+export const RECORD_FORMAT_VERSION = 3;
+/** Same framing, rows as JSONEachRow objects. */
+const OBJECT_ROWS_FORMAT_VERSION = 2;
+const ENVELOPE_FORMAT_VERSION = 1;
 
-/** Format 1's JSON envelope. */
+/** Format 1's JSON envelope (rows as objects, ids as strings). */
 interface Envelope {
   v: number;
   at: number;
@@ -54,9 +57,8 @@ const SESSION_BIGINT_FIELDS = ['session_id', 'user_id'] as const;
 /** The framed line for a record, ready to be written. */
 export function encodeRecord(record: SpoolRecord, appendedAt: number): Buffer {
   let text = `${RECORD_FORMAT_VERSION} ${appendedAt} ${record.events.length} ${record.sessions.length}`;
-  // Plain JSON.stringify (ids are already strings): a replacer function would cost more than the rest.
-  for (const event of record.events) text += `\t${JSON.stringify(toEventRow(event))}`;
-  for (const session of record.sessions) text += `\t${JSON.stringify(toSessionRow(session))}`;
+  for (const event of record.events) text += `\t${eventRowJson(event)}`;
+  for (const session of record.sessions) text += `\t${sessionRowJson(session)}`;
   const payloadLength = Buffer.byteLength(text, 'utf8');
   const line = Buffer.allocUnsafe(HEADER_LENGTH + payloadLength + 1);
   line.write(text, HEADER_LENGTH, 'utf8');
@@ -99,20 +101,20 @@ function verifiedPayload(line: Buffer): Buffer | undefined {
   return Number.isNaN(expected) || crc32(payload) !== expected ? undefined : payload;
 }
 
-/** A verified payload's rows as stored: JSONEachRow lines for the flusher, never parsed. */
+/** A verified payload's rows in the stored format (rows.ts): JSONCompactEachRow lines for the flusher. */
 export interface PayloadRows {
   appendedAt: number;
   events: Buffer[];
   sessions: Buffer[];
 }
 
-/** Cuts a verified payload into its rows' JSON (format 2), or converts a format-1 envelope. */
+/** Cuts a verified payload into its rows' JSON (format 3) without parsing them, or converts an older format. */
 export function payloadRows(payload: Buffer, segment: string): PayloadRows {
   if (payload[0] === OPEN_BRACE) return legacyPayloadRows(payload, segment);
   const firstTab = payload.indexOf(TAB);
   const header = payload.toString('latin1', 0, firstTab === -1 ? payload.length : firstTab).split(' ');
   const [version, at, eventCount, sessionCount] = header.map(Number);
-  if (version !== RECORD_FORMAT_VERSION || header.length !== 4 || [at, eventCount, sessionCount].some((n) => !Number.isInteger(n))) {
+  if ((version !== RECORD_FORMAT_VERSION && version !== OBJECT_ROWS_FORMAT_VERSION) || header.length !== 4 || [at, eventCount, sessionCount].some((n) => !Number.isInteger(n))) {
     throw unknownFormat(segment, header[0]);
   }
   const rows: Buffer[] = [];
@@ -125,17 +127,30 @@ export function payloadRows(payload: Buffer, segment: string): PayloadRows {
   if (rows.length !== eventCount! + sessionCount!) {
     throw new SpoolFormatError(segment, `a record announces ${eventCount! + sessionCount!} rows but holds ${rows.length}`);
   }
-  return { appendedAt: at!, events: rows.slice(0, eventCount), sessions: rows.slice(eventCount) };
+  const events = rows.slice(0, eventCount);
+  const sessions = rows.slice(eventCount);
+  if (version === RECORD_FORMAT_VERSION) return { appendedAt: at!, events, sessions };
+  const convert = (table: SpoolTable, row: Buffer) =>
+    Buffer.from(compactFromObjectRow(table, JSON.parse(row.toString('utf8')) as Record<string, unknown>));
+  return {
+    appendedAt: at!,
+    events: events.map((row) => convert('events', row)),
+    sessions: sessions.map((row) => convert('sessions', row)),
+  };
 }
 
 /** Parses a verified payload back into typed rows (64-bit ids become bigint again); slow, for tools and tests. */
 export function decodePayload(payload: Buffer, segment: string): StoredRecord {
   const rows = payloadRows(payload, segment);
-  const parse = (row: Buffer, fields: readonly string[]) => reviveBigints(JSON.parse(row.toString('utf8')) as Record<string, unknown>, fields);
+  const parse = (table: SpoolTable, row: Buffer, fields: readonly string[]) => {
+    const values = JSON.parse(row.toString('utf8')) as unknown[];
+    const object = Object.fromEntries(SPOOL_COLUMNS[table].map((column, index) => [column, values[index]]));
+    return reviveBigints(object, fields);
+  };
   return {
     appendedAt: rows.appendedAt,
-    events: rows.events.map((row) => parse(row, EVENT_BIGINT_FIELDS) as unknown as EnrichedEvent),
-    sessions: rows.sessions.map((row) => parse(row, SESSION_BIGINT_FIELDS) as unknown as SessionRow),
+    events: rows.events.map((row) => parse('events', row, EVENT_BIGINT_FIELDS) as unknown as EnrichedEvent),
+    sessions: rows.sessions.map((row) => parse('sessions', row, SESSION_BIGINT_FIELDS) as unknown as SessionRow),
   };
 }
 
@@ -148,19 +163,19 @@ export function appendedAtOf(payload: Buffer): number | undefined {
 
 function legacyPayloadRows(payload: Buffer, segment: string): PayloadRows {
   const envelope = JSON.parse(payload.toString('utf8')) as Envelope;
-  if (envelope.v !== LEGACY_FORMAT_VERSION) throw unknownFormat(segment, String(envelope.v));
+  if (envelope.v !== ENVELOPE_FORMAT_VERSION) throw unknownFormat(segment, String(envelope.v));
   const revive = (row: Record<string, unknown>, fields: readonly string[]) => reviveBigints(row, fields);
   return {
     appendedAt: envelope.at,
-    events: envelope.events.map((row) => Buffer.from(JSON.stringify(toEventRow(revive(row, EVENT_BIGINT_FIELDS) as unknown as EnrichedEvent)))),
-    sessions: envelope.sessions.map((row) => Buffer.from(JSON.stringify(toSessionRow(revive(row, SESSION_BIGINT_FIELDS) as unknown as SessionRow)))),
+    events: envelope.events.map((row) => Buffer.from(eventRowJson(revive(row, EVENT_BIGINT_FIELDS) as unknown as EnrichedEvent))),
+    sessions: envelope.sessions.map((row) => Buffer.from(sessionRowJson(revive(row, SESSION_BIGINT_FIELDS) as unknown as SessionRow))),
   };
 }
 
 function unknownFormat(segment: string, version: string | undefined): SpoolFormatError {
   return new SpoolFormatError(
     segment,
-    `a record has format version ${String(version)}; this build reads ${LEGACY_FORMAT_VERSION} and ${RECORD_FORMAT_VERSION} (upgrade, then restart)`,
+    `a record has format version ${String(version)}; this build reads ${ENVELOPE_FORMAT_VERSION} to ${RECORD_FORMAT_VERSION} (upgrade, then restart)`,
   );
 }
 

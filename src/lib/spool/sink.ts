@@ -10,6 +10,9 @@ export interface SinkInsertOptions {
 
 /** Where the flusher delivers spooled rows (ClickHouse in production: clickhouse-sink.ts). */
 export interface SpoolSink {
-  /** `rows` is JSONEachRow text, one row of `table` per line, exactly as the spool stored it. */
+  /**
+   * `rows` is JSONCompactEachRow text, one row of `table` per line with the values of SPOOL_COLUMNS
+   * (rows.ts), exactly as the spool stored it.
+   */
   insertRows(table: SpoolTable, rows: Buffer, options: SinkInsertOptions): Promise<void>;
 }

@@ -56,7 +56,7 @@ export interface SegmentContents {
   corruptLines: number;
 }
 
-/** A sealed segment's rows as stored (JSONEachRow lines), for the flusher. */
+/** A sealed segment's rows as stored (JSONCompactEachRow lines), for the flusher. */
 export interface SegmentRows {
   name: string;
   records: number;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TrustedProxies, clientIp, normalizeIp } from '../../../src/lib/ingest/client-ip.js';
+import { BlockList, isIP } from 'node:net';
+import { TrustedProxies, clientIp, normalizeIp, parseIpv4 } from '../../../src/lib/ingest/client-ip.js';
 
 const loopbackOnly = TrustedProxies.parse();
 const behindLoadBalancer = TrustedProxies.parse(['127.0.0.1/32', '::1/128', '10.0.0.0/8', 'fd00::/8']);
@@ -100,5 +101,35 @@ describe('clientIp', () => {
 
   it('returns an empty string when the socket has no address (closed)', () => {
     expect(clientIp(undefined, '1.2.3.4', loopbackOnly)).toBe('');
+  });
+});
+
+describe('IPv4 matching as numbers', () => {
+  it.each([
+    ['1.2.3.4', 0x01020304],
+    ['255.255.255.255', 0xffffffff],
+    ['0.0.0.0', 0],
+    ['01.2.3.4', -1],
+    ['1.2.3', -1],
+    ['1.2.3.4.5', -1],
+    ['256.1.1.1', -1],
+    ['1..2.3', -1],
+    ['1.2.3.4 ', -1],
+    ['::1', -1],
+  ])('parseIpv4(%j) = %d', (text, expected) => {
+    expect(parseIpv4(text)).toBe(expected);
+  });
+
+  it('agrees with net.BlockList for IPv4 addresses, IPv6 rules over the IPv4-mapped range included', () => {
+    const rules = ['10.0.0.0/8', '192.168.1.128/25', '0.0.0.0/32', '::ffff:172.16.0.0/108', '::ffff:a00:0/104', '::/0', '::ffff:0:0/96', '::1/128', '64:ff9b::/96', '2001:db8::/32', '::/1', '8000::/1'];
+    const samples = ['10.1.2.3', '11.0.0.1', '192.168.1.129', '192.168.1.127', '0.0.0.0', '172.16.9.9', '172.32.0.1', '127.0.0.1', '8.8.8.8', '255.255.255.255'];
+    for (const rule of rules) {
+      const reference = new BlockList();
+      const [address = '', prefix] = rule.split('/');
+      const family = isIP(address) === 4 ? 'ipv4' : 'ipv6';
+      reference.addSubnet(address, Number(prefix), family);
+      const trusted = TrustedProxies.parse([rule]);
+      for (const sample of samples) expect([rule, sample, trusted.has(sample)]).toEqual([rule, sample, reference.check(sample, 'ipv4')]);
+    }
   });
 });

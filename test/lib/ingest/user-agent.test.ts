@@ -67,13 +67,15 @@ describe('UserAgentParser', () => {
     expect(parser.parse(ua)).toBe(first);
   });
 
-  it('forgets the least recently used entry when full', () => {
+  it('keeps entries in use and forgets the ones not used for two generations', () => {
     const parser = new UserAgentParser(2);
-    const [a, b, c] = cases.map(([, ua]) => ua);
+    const [a, b, c, d, e] = cases.map(([, ua]) => ua);
     const resultA = parser.parse(a!);
     const resultB = parser.parse(b!);
-    parser.parse(a!); // a is now the most recent
-    parser.parse(c!); // evicts b
+    parser.parse(c!); // a and b age
+    expect(parser.parse(a!)).toBe(resultA); // a is used again: kept
+    parser.parse(d!);
+    parser.parse(e!); // b was not used while it aged: gone
     expect(parser.parse(a!)).toBe(resultA);
     const reparsedB = parser.parse(b!);
     expect(reparsedB).not.toBe(resultB);

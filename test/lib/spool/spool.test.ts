@@ -2,6 +2,7 @@ import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:f
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SpoolClosedError, SpoolFullError, SpoolWriteError } from '../../../src/lib/spool/errors.js';
+import { SPOOL_COLUMNS, type SpoolTable } from '../../../src/lib/spool/rows.js';
 import { Spool } from '../../../src/lib/spool/spool.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { eventRow, recordFor } from './fixtures/rows.js';
@@ -21,6 +22,12 @@ async function readAll(spool: Spool) {
   const records = [];
   for (const segment of await spool.seal()) records.push(...(await spool.readSegment(segment.name)).records);
   return records;
+}
+
+/** A stored row (a JSONCompactEachRow array) as an object keyed by column. */
+function storedRow(table: SpoolTable, row: Buffer | undefined): Record<string, unknown> {
+  const values = JSON.parse(row!.toString('utf8')) as unknown[];
+  return Object.fromEntries(SPOOL_COLUMNS[table].map((column, index) => [column, values[index]]));
 }
 
 async function segmentFiles(): Promise<string[]> {
@@ -145,7 +152,7 @@ describe('Spool', () => {
   });
 
   it('rejects with SpoolFullError beyond maxBytes, keeps everything it accepted, and accepts again once drained', async () => {
-    const spool = await Spool.open({ dir, maxBytes: 20_000 });
+    const spool = await Spool.open({ dir, maxBytes: 10_000 });
     const results = await Promise.allSettled(Array.from({ length: 40 }, (_, id) => spool.append(recordFor(id))));
     const accepted = results.filter((result) => result.status === 'fulfilled').length;
     const refused = results.filter((result) => result.status === 'rejected');
@@ -153,7 +160,7 @@ describe('Spool', () => {
     expect(refused.length).toBeGreaterThan(0);
     for (const result of refused) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(SpoolFullError);
     const stats = spool.stats();
-    expect(stats.pendingBytes).toBeLessThanOrEqual(20_000);
+    expect(stats.pendingBytes).toBeLessThanOrEqual(10_000);
     expect(stats.usedRatio).toBeGreaterThan(0.9);
     expect(stats.pendingRecords).toBe(accepted);
 
@@ -209,7 +216,7 @@ describe('Spool', () => {
     await reopened.close();
   });
 
-  it('stores each row as one JSONEachRow line for the flusher: tabs and newlines inside values stay escaped', async () => {
+  it('stores each row as one JSONCompactEachRow line for the flusher: tabs and newlines inside values stay escaped', async () => {
     const spool = await Spool.open({ dir });
     const record = recordFor(5);
     record.events[0] = { ...eventRow(5), pathname: '/a\tb\nc', prop_keys: ['k\t'], prop_values: ['v\n\u2028'] };
@@ -218,7 +225,7 @@ describe('Spool', () => {
     const rows = await spool.readSegmentRows(segment!.name);
     expect(rows.events).toHaveLength(1);
     expect(rows.sessions).toHaveLength(record.sessions.length);
-    const stored = JSON.parse(rows.events[0]!.toString('utf8')) as Record<string, unknown>;
+    const stored = storedRow('events', rows.events[0]);
     expect(stored).toMatchObject({ pathname: '/a\tb\nc', prop_keys: ['k\t'], prop_values: ['v\n\u2028'], user_id: String(eventRow(5).user_id) });
     expect(rows.events[0]!.includes(0x09) || rows.events[0]!.includes(0x0a)).toBe(false);
     expect((await spool.readSegment(segment!.name)).records[0]?.events[0]?.pathname).toBe('/a\tb\nc');
@@ -239,8 +246,25 @@ describe('Spool', () => {
     const reopened = await Spool.open({ dir });
     expect(reopened.stats()).toMatchObject({ pendingRecords: 1, oldestRecordAt: 1_700_000_000_000 });
     const rows = await reopened.readSegmentRows('000000000007.seg');
-    expect(JSON.parse(rows.events[0]!.toString('utf8'))).toMatchObject({ pathname: '/e/3', user_id: String(eventRow(3).user_id) });
+    expect(storedRow('events', rows.events[0])).toMatchObject({ pathname: '/e/3', user_id: String(eventRow(3).user_id) });
     expect((await reopened.readSegment('000000000007.seg')).records[0]?.events).toEqual([eventRow(3)]);
+    await reopened.close();
+  });
+
+  it('replays a segment written in format 2 (JSONEachRow objects as rows) by an older build', async () => {
+    const { crc32 } = await import('node:zlib');
+    const first = await Spool.open({ dir });
+    await first.close();
+    const asObject = (row: object) => JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+    const sessions = recordFor(4).sessions;
+    const payload = [`2 1700000000000 1 ${sessions.length}`, asObject(eventRow(4)), ...sessions.map(asObject)].join('\t');
+    await writeFile(join(dir, '000000000008.seg'), `${crc32(Buffer.from(payload)).toString(16).padStart(8, '0')} ${payload}\n`);
+
+    const reopened = await Spool.open({ dir });
+    const rows = await reopened.readSegmentRows('000000000008.seg');
+    expect(storedRow('events', rows.events[0])).toMatchObject({ pathname: '/e/4', user_id: String(eventRow(4).user_id) });
+    expect(rows.sessions).toHaveLength(sessions.length);
+    expect((await reopened.readSegment('000000000008.seg')).records[0]).toMatchObject({ events: [eventRow(4)], sessions });
     await reopened.close();
   });
 

@@ -10,13 +10,14 @@ import { toClickHouseError } from './errors.js';
 import {
   assertDatabaseName,
   assertFormatName,
+  assertColumnName,
   assertTableName,
   stringLiteral,
   stripTrailingSemicolons,
 } from './identifiers.js';
 import { parseJsonEachRow, toJsonEachRow } from './json-each-row.js';
 import { CONNECTION_SETTINGS, insertSettings } from './settings.js';
-import type { ClickHouseInsertOptions, ClickHouseParams, ClickHouseStore, EncodedInsertFormat } from './types.js';
+import type { ClickHouseInsertOptions, ClickHouseParams, ClickHouseStore, EncodedInsertFormat, EncodedInsertOptions } from './types.js';
 import { DEFAULT_CLICKHOUSE_DATABASE } from './url.js';
 
 /** Formats chDB can stream-insert chunk by chunk (a raw newline is always a row boundary). */
@@ -71,12 +72,19 @@ class ChdbStore implements ClickHouseStore {
     }
   }
 
-  async insertEncoded(table: string, format: EncodedInsertFormat, body: Buffer, options?: ClickHouseInsertOptions): Promise<void> {
+  async insertEncoded(table: string, format: EncodedInsertFormat, body: Buffer, options?: EncodedInsertOptions): Promise<void> {
     assertTableName(table);
     assertFormatName(format);
+    options?.columns?.forEach(assertColumnName);
     if (body.length === 0) return;
     try {
-      await this.session.insert({ table, values: body, format, settings: insertSettings(options) });
+      await this.session.insert({
+        table,
+        values: body,
+        format,
+        ...(options?.columns ? { columns: options.columns } : {}),
+        settings: insertSettings(options),
+      });
     } catch (error) {
       throw toClickHouseError(error, this.target);
     }

@@ -21,6 +21,16 @@ export function assertTableName(name: string): string {
   return name;
 }
 
+export function assertColumnName(name: string): string {
+  if (!NAME.test(name)) throw new InvalidIdentifierError('column', name);
+  return name;
+}
+
+/** ` (a, b)` for an INSERT's column list, or '' for all columns. */
+export function columnList(columns: readonly string[] | undefined): string {
+  return columns && columns.length > 0 ? ` (${columns.map(assertColumnName).join(', ')})` : '';
+}
+
 export function assertFormatName(name: string): string {
   if (!FORMAT.test(name)) throw new InvalidIdentifierError('format', name);
   return name;

@@ -15,6 +15,11 @@ export interface ClickHouseInsertOptions {
   deduplicationToken?: string;
 }
 
+export interface EncodedInsertOptions extends ClickHouseInsertOptions {
+  /** The columns the rows hold, in order (`INSERT INTO t (a, b) ...`); the others take their defaults. */
+  columns?: readonly string[];
+}
+
 /** Row formats both transports take as a ready-made insert body. */
 export type EncodedInsertFormat = 'JSONEachRow' | 'JSONCompactEachRow' | 'TSV' | 'TabSeparated' | 'CSV';
 
@@ -28,8 +33,8 @@ export interface ClickHouseStore {
   command(sql: string, params?: ClickHouseParams): Promise<void>;
   /** Batch insert of row objects (JSONEachRow). */
   insert(table: string, rows: readonly object[], options?: ClickHouseInsertOptions): Promise<void>;
-  /** Batch insert of rows already encoded in `format` (the spool keeps JSONEachRow lines). */
-  insertEncoded(table: string, format: EncodedInsertFormat, body: Buffer, options?: ClickHouseInsertOptions): Promise<void>;
+  /** Batch insert of rows already encoded in `format` (the spool keeps JSONCompactEachRow lines). */
+  insertEncoded(table: string, format: EncodedInsertFormat, body: Buffer, options?: EncodedInsertOptions): Promise<void>;
   /**
    * The raw bytes of a query result in `format` (e.g. 'Native' for backups), as they arrive:
    * never the whole result in memory. Do not add a FORMAT clause to sql.
