@@ -60,7 +60,13 @@ export function createApp(ctx: AppContext): RequestListener {
   const dashboardRoute = (method: string, pathname: string): Handler | undefined =>
     dashboard && (dashboardPageRoute(dashboard, method, pathname) ?? dashboardApiRoute(dashboard, method, pathname));
 
+  const handleEventRequest = routes['POST /api/event']!;
   return (req, res) => {
+    // The hot path (every pageview) skips URL parsing and the route table.
+    if (req.method === 'POST' && req.url === '/api/event') {
+      run(handleEventRequest, req, res, undefined, 'POST /api/event');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const handler: Handler | undefined =
@@ -75,10 +81,14 @@ export function createApp(ctx: AppContext): RequestListener {
       sendJson(res, 404, { error: `no route for ${method} ${url.pathname}` });
       return;
     }
-    Promise.resolve(handler(req, res, url)).catch((error: unknown) => {
-      ctx.log.error('request failed', { route: `${method} ${url.pathname}`, error: error instanceof Error ? error.message : String(error) });
+    run(handler, req, res, url, `${method} ${url.pathname}`);
+  };
+
+  function run(handler: Handler, req: IncomingMessage, res: ServerResponse, url: URL | undefined, route: string): void {
+    Promise.resolve(handler(req, res, url ?? new URL(req.url ?? '/', 'http://local'))).catch((error: unknown) => {
+      ctx.log.error('request failed', { route, error: error instanceof Error ? error.message : String(error) });
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.destroy();
     });
-  };
+  }
 }

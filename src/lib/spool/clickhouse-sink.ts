@@ -11,12 +11,20 @@ import type { ClickHouseStore } from '../storage/clickhouse/types.js';
 import type { SinkInsertOptions, SpoolSink } from './sink.js';
 import { SPOOL_COLUMNS, SPOOL_ROW_FORMAT, type SpoolTable } from './rows.js';
 
+/**
+ * The flusher's batches are small for ClickHouse (thousands of rows): splitting the parse over threads
+ * costs more than it saves, and collapsing sign pairs inside a block is left to merges (queries never
+ * rely on it). Together ~10 % less CPU per inserted event on chDB.
+ */
+const SPOOL_INSERT_SETTINGS = { input_format_parallel_parsing: 0, optimize_on_insert: 0 } as const;
+
 export function createClickHouseSink(store: ClickHouseStore): SpoolSink {
   return {
     insertRows: (table: SpoolTable, rows: Buffer, options: SinkInsertOptions) =>
       store.insertEncoded(table, SPOOL_ROW_FORMAT, rows, {
         deduplicationToken: options.deduplicationToken,
         columns: SPOOL_COLUMNS[table],
+        settings: SPOOL_INSERT_SETTINGS,
       }),
   };
 }

@@ -125,6 +125,11 @@ export class Spool {
   private active: SegmentState;
   private activeFile: FileHandle;
   private activeSequence: number;
+  /**
+   * The next segment, created (and its directory entry fsynced) ahead of time: a rotation then only
+   * swaps handles, instead of making every queued append wait for an open and a directory fsync.
+   */
+  private spare: Promise<SpareSegment> | undefined;
 
   private queue: PendingAppend[] = [];
   private sealRequests: SealRequest[] = [];
@@ -156,6 +161,7 @@ export class Spool {
     this.activeFile = init.activeFile;
     this.activeSequence = init.activeSequence;
     this.active = emptySegment(segmentName(init.activeSequence));
+    this.prepareSpare();
   }
 
   /**
@@ -292,6 +298,7 @@ export class Spool {
     this.closed = true;
     while (this.writer) await this.writer;
     await this.activeFile.close();
+    await this.discardSpare();
   }
 
   private pendingBytes(): number {
@@ -382,16 +389,58 @@ export class Spool {
   /** Starts the next segment; the current one (already fsynced) joins the sealed list. */
   private async rotate(): Promise<void> {
     if (this.active.records === 0) return;
-    const nextSequence = this.activeSequence + 1;
-    const nextName = segmentName(nextSequence);
-    const nextFile = await createSegmentFile(this.dir, nextName);
+    const next = await this.takeSpare();
     const previousFile = this.activeFile;
     this.sealed.push(this.active);
-    this.active = emptySegment(nextName);
-    this.activeFile = nextFile;
-    this.activeSequence = nextSequence;
+    this.active = emptySegment(next.name);
+    this.activeFile = next.file;
+    this.activeSequence = next.sequence;
+    this.prepareSpare();
     await previousFile.close().catch(() => undefined);
   }
+
+  private prepareSpare(): void {
+    const sequence = this.activeSequence + 1;
+    const name = segmentName(sequence);
+    this.spare = createSegmentFile(this.dir, name).then((file) => ({ sequence, name, file }));
+    // A failure is seen (and retried) by the rotation that needs the spare.
+    this.spare.catch(() => undefined);
+  }
+
+  private async takeSpare(): Promise<SpareSegment> {
+    const spare = this.spare;
+    this.spare = undefined;
+    try {
+      if (spare) return await spare;
+    } catch {
+      // e.g. the disk was full a moment ago: try once more now
+    }
+    const sequence = this.activeSequence + 1;
+    const name = segmentName(sequence);
+    // The failed attempt may have left the file behind without its handle.
+    await unlink(join(this.dir, name)).catch(() => undefined);
+    return { sequence, name, file: await createSegmentFile(this.dir, name) };
+  }
+
+  /** The spare is empty: removed so a stopped spool leaves only segments with records. */
+  private async discardSpare(): Promise<void> {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (!spare) return;
+    try {
+      const { name, file } = await spare;
+      await file.close();
+      await unlink(join(this.dir, name));
+    } catch {
+      // Left behind, it is an empty segment, which the next open removes.
+    }
+  }
+}
+
+interface SpareSegment {
+  sequence: number;
+  name: string;
+  file: FileHandle;
 }
 
 function emptySegment(name: string): SegmentState {

@@ -135,9 +135,12 @@ describe('Spool', () => {
     const third = await Spool.open({ dir });
     await third.append(recordFor(2));
     expect((await third.seal()).map((segment) => segment.name)).toEqual(['000000000004.seg']);
-    expect(await segmentFiles()).toEqual(['000000000004.seg', '000000000005.seg']);
+    // 5 is being written; 6 is the spare made ahead of the next rotation.
+    expect(await segmentFiles()).toEqual(['000000000004.seg', '000000000005.seg', '000000000006.seg']);
     expect(third.id).toBe(first.id);
     await third.close();
+    // Closing removes the empty spare (5 stays: the open after it will clear it away).
+    expect(await segmentFiles()).toEqual(['000000000004.seg', '000000000005.seg']);
   });
 
   it('rotates segments by size', async () => {

@@ -2,11 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IngestPipeline } from '../../ingest/pipeline.js';
 import type { IngestCounters } from '../../ingest/drop-reasons.js';
 import { SpoolFullError, type Spool } from '../../spool/index.js';
-import { BodyTooLargeError, CORS_HEADERS, readBody, sendJson, sendText } from '../http.js';
+import { BodyTooLargeError, CORS_HEADERS, readBody, sendJson } from '../http.js';
 import type { Logger } from '../log.js';
 
 /** Plausible's tracker sends a few hundred bytes; anything near this is not a pageview. */
 export const EVENT_BODY_LIMIT = 64 * 1024;
+
+/** The answer to nearly every request, built once. */
+const ACCEPTED_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'content-length': '2', ...CORS_HEADERS };
 
 /**
  * POST /api/event: run the pipeline, append what it produced to the spool (fsynced), then answer 202.
@@ -49,7 +52,8 @@ export async function handleEvent(
     }
   }
   if (result.status === 202) {
-    sendText(res, 202, 'ok', CORS_HEADERS);
+    res.writeHead(202, ACCEPTED_HEADERS);
+    res.end('ok');
     return;
   }
   const first = result.drops[0];

@@ -83,7 +83,7 @@ class ChdbStore implements ClickHouseStore {
         values: body,
         format,
         ...(options?.columns ? { columns: options.columns } : {}),
-        settings: insertSettings(options),
+        settings: { ...insertSettings(options), ...options?.settings },
       });
     } catch (error) {
       throw toClickHouseError(error, this.target);

@@ -66,7 +66,7 @@ class HttpClickHouseStore implements ClickHouseStore {
       this.client.exec({
         query: `INSERT INTO ${table}${columnList(options?.columns)} FORMAT ${format}`,
         values: Readable.from([body]),
-        clickhouse_settings: insertSettings(options),
+        clickhouse_settings: { ...insertSettings(options), ...options?.settings },
       }),
     );
     result.stream.resume();

@@ -18,6 +18,8 @@ export interface ClickHouseInsertOptions {
 export interface EncodedInsertOptions extends ClickHouseInsertOptions {
   /** The columns the rows hold, in order (`INSERT INTO t (a, b) ...`); the others take their defaults. */
   columns?: readonly string[];
+  /** Extra ClickHouse settings for this insert (names are constants of ours, never user input). */
+  settings?: Readonly<Record<string, string | number>>;
 }
 
 /** Row formats both transports take as a ready-made insert body. */
