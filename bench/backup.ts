@@ -18,7 +18,7 @@ import pg from 'pg';
 import { ArchiveWriter, readArchive } from '../src/lib/backup/archive.js';
 import { clickhouseRowCount, listClickHouseTables } from '../src/lib/backup/clickhouse-data.js';
 import { defaultCompression } from '../src/lib/backup/codec.js';
-import { dumpPostgres, foreignKeyOrder, loadTable, restoreSequences } from '../src/lib/backup/postgres-data.js';
+import { dumpPostgres, foreignKeyOrder, loadTable, restoreSequences, useCanonicalText } from '../src/lib/backup/postgres-data.js';
 import { migrateStores } from '../src/lib/db/migrations.js';
 import { seedDemoSite } from '../src/lib/seed/seed.js';
 import { openStores } from '../src/lib/storage/open.js';
@@ -66,10 +66,11 @@ try {
     const pgDumpFile = path.join(temp.path, 'pg.dump');
     const [, pgDumpS] = await timed(() => execa('pg_dump', ['-Fc', '-f', pgDumpFile, cluster.url('bench_src')]));
     const oursPgFile = path.join(temp.path, `pg.tar.${compression}`);
-    const [, oursPgS] = await timed(async () => {
+    const [snapshot, oursPgS] = await timed(async () => {
       const writer = ArchiveWriter.create(oursPgFile, { compression });
-      await dumpPostgres(stores.postgres, (member, data) => writer.addMember(member, data).then(() => undefined), foreignKeyOrder);
+      const dumped = await dumpPostgres(stores.postgres, (member, data) => writer.addMember(member, data).then(() => undefined), foreignKeyOrder);
       await writer.finish();
+      return dumped;
     });
     const pgDumpBytes = (await stat(pgDumpFile)).size;
     const oursPgBytes = (await stat(oursPgFile)).size;
@@ -83,10 +84,12 @@ try {
       const targetStores = { ...stores, postgres: target };
       await migrateStores(targetStores, { store: 'postgres' });
       await target.transaction(async (tx) => {
+        await useCanonicalText(tx);
         for await (const member of readArchive(oursPgFile)) {
-          await loadTable(tx, member.name.replace(/^postgres\//, '').replace(/\.jsonl$/, ''), member.data);
+          const table = snapshot.tables.find((t) => t.member === member.name);
+          if (table) await loadTable(tx, table.name, member.data, table.columns);
         }
-        await restoreSequences(tx, []);
+        await restoreSequences(tx, snapshot.sequences);
       });
     });
     await target.close();

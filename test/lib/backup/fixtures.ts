@@ -81,6 +81,12 @@ export async function seedStores(options: OpenStoresOptions, events = 20_000): P
     await createApiKey(stores.postgres, { userId: user.id, name: 'ci key' });
     await stores.postgres.query(`INSERT INTO goals (site_id, event_name, display_name) SELECT id, 'Signup', 'Sign-ups \\ backslash' FROM sites`);
     await stores.postgres.query(`INSERT INTO settings (key, value) VALUES ('k', '{"nested": [1, "two", null]}')`);
+    // bytea, microseconds, date, text[] and NULLs: COPY text must come out the same from PostgreSQL 15 and PGlite 17.
+    await stores.postgres.query(`INSERT INTO salts (salt, created_at) VALUES ('\\x00ff0a5c'::bytea, '2026-11-19 23:59:59.123456+00')`);
+    await stores.postgres.query(
+      `INSERT INTO sent_reports (site_id, period, period_start, period_end, status, delivered_to, last_error)
+       SELECT id, 'week', '2026-11-09', '2026-11-15', 'failed', ARRAY['a@example.com', 'b "c"@example.com'], NULL FROM sites`,
+    );
     return await snapshot(stores);
   } finally {
     await stores.close();
