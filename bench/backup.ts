@@ -18,7 +18,7 @@ import pg from 'pg';
 import { ArchiveWriter, readArchive } from '../src/lib/backup/archive.js';
 import { clickhouseRowCount, listClickHouseTables } from '../src/lib/backup/clickhouse-data.js';
 import { defaultCompression } from '../src/lib/backup/codec.js';
-import { dumpPostgres, foreignKeyOrder, loadTable, restoreSequences, useCanonicalText } from '../src/lib/backup/postgres-data.js';
+import { dumpPostgres, foreignKeyOrder, loadTable, restoreSequences, useCanonicalText, withoutIndexes } from '../src/lib/backup/postgres-data.js';
 import { migrateStores } from '../src/lib/db/migrations.js';
 import { seedDemoSite } from '../src/lib/seed/seed.js';
 import { openStores } from '../src/lib/storage/open.js';
@@ -85,10 +85,12 @@ try {
       await migrateStores(targetStores, { store: 'postgres' });
       await target.transaction(async (tx) => {
         await useCanonicalText(tx);
-        for await (const member of readArchive(oursPgFile)) {
-          const table = snapshot.tables.find((t) => t.member === member.name);
-          if (table) await loadTable(tx, table.name, member.data, table.columns);
-        }
+        await withoutIndexes(tx, snapshot.tables.map((t) => t.name), async () => {
+          for await (const member of readArchive(oursPgFile)) {
+            const table = snapshot.tables.find((t) => t.member === member.name);
+            if (table) await loadTable(tx, table.name, member.data, table.columns);
+          }
+        });
         await restoreSequences(tx, snapshot.sequences);
       });
     });

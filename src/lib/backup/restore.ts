@@ -23,6 +23,7 @@ import {
   restoreSequences,
   tableChecksum,
   useCanonicalText,
+  withoutIndexes,
 } from './postgres-data.js';
 
 export interface CheckedArchive {
@@ -218,15 +219,18 @@ async function replaceContents(
   // Postgres members come first in the archive, parents before children: one transaction for all.
   await stores.postgres.transaction(async (tx) => {
     if (copyMembers) await useCanonicalText(tx);
-    while (!next.done && pgByMember.has(next.value.name)) {
-      const table = pgByMember.get(next.value.name);
-      if (table) {
-        report(`loading postgres ${table.name}`);
-        if (copyMembers) await loadTable(tx, table.name, next.value.data, table.columns);
-        else await loadJsonLinesTable(tx, table.name, next.value.data);
+    await withoutIndexes(tx, manifest.postgres.tables.map((t) => t.name), async () => {
+      while (!next.done && pgByMember.has(next.value.name)) {
+        const table = pgByMember.get(next.value.name);
+        if (table) {
+          report(`loading postgres ${table.name}`);
+          if (copyMembers) await loadTable(tx, table.name, next.value.data, table.columns);
+          else await loadJsonLinesTable(tx, table.name, next.value.data);
+        }
+        next = await members.next();
       }
-      next = await members.next();
-    }
+      report('building the postgres indexes and checking foreign keys');
+    });
     await restoreSequences(tx, manifest.postgres.sequences);
   });
   while (!next.done) {
