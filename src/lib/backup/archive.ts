@@ -104,14 +104,15 @@ export class ArchiveWriter {
     const flushPart = async () => {
       parts += 1;
       const entry = `${name}.${String(parts).padStart(6, '0')}`;
-      const data = Buffer.concat(pending, pendingBytes);
+      const chunks = pending;
+      const size = pendingBytes;
       pending = [];
       pendingBytes = 0;
       await writing;
-      writing = this.writeEntry(entry, data);
+      writing = this.writeEntry(entry, chunks, size);
       writing.catch(() => undefined);
     };
-    for await (const raw of source) {
+    for await (const raw of readAhead(source)) {
       const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
       hash.update(chunk);
       bytes += chunk.length;
@@ -128,7 +129,7 @@ export class ArchiveWriter {
 
   /** A small member written whole (the manifest). */
   async addFile(name: string, content: Buffer): Promise<void> {
-    await this.writeEntry(name, content);
+    await this.writeEntry(name, [content], content.length);
   }
 
   /** Ends the tar stream and makes the file durable under its final name. */
@@ -160,10 +161,11 @@ export class ArchiveWriter {
     await rm(this.tempPath, { force: true });
   }
 
-  private async writeEntry(name: string, data: Buffer): Promise<void> {
-    await this.write(tarHeader(name, data.length));
-    await this.write(data);
-    const padding = (BLOCK - (data.length % BLOCK)) % BLOCK;
+  /** One tar entry from the chunks as they came (no copy into one buffer). */
+  private async writeEntry(name: string, chunks: Buffer[], size: number): Promise<void> {
+    await this.write(tarHeader(name, size));
+    for (const chunk of chunks) await this.write(chunk);
+    const padding = (BLOCK - (size % BLOCK)) % BLOCK;
     if (padding > 0) await this.write(Buffer.alloc(padding));
   }
 
@@ -172,6 +174,33 @@ export class ArchiveWriter {
     if (!this.tarStream.write(chunk)) {
       await Promise.race([once(this.tarStream, 'drain'), this.done.then(() => undefined)]);
       if (this.failed) throw this.failed;
+    }
+  }
+}
+
+/**
+ * Asks the source for its next chunk before handing on the current one: a pull-based producer (chDB fetches
+ * each block on a libuv thread only when asked) then works while this chunk is hashed and compressed.
+ */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next: Promise<IteratorResult<T>> | undefined = iterator.next();
+  try {
+    for (;;) {
+      const result: IteratorResult<T> = await next;
+      if (result.done) {
+        next = undefined;
+        return;
+      }
+      next = iterator.next();
+      next.catch(() => undefined); // awaited on the next turn, or dropped by finally
+      yield result.value;
+    }
+  } finally {
+    if (next) {
+      // Stopped early: let the fetch in flight finish, then close the source.
+      await next.catch(() => undefined);
+      await iterator.return?.();
     }
   }
 }

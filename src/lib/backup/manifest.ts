@@ -1,14 +1,29 @@
 import { z } from 'zod';
 
 export const MANIFEST_MEMBER = 'manifest.json';
-export const FORMAT_VERSION = 1;
+/**
+ * 2: Postgres members are COPY text (`postgres/<table>.copy`), checksummed on the client (RowChecksum).
+ * 1: Postgres members were JSON lines (`.jsonl`) of each row's composite text, checksummed by the server
+ * (sum of hashtextextended). Both are restored.
+ */
+export const FORMAT_VERSION = 2;
+/** The first format whose Postgres members are COPY text. */
+export const COPY_FORMAT_VERSION = 2;
 
 const tableEntry = z.object({
   name: z.string(),
   rows: z.number().int().nonnegative(),
-  /** Postgres: sum of hashtextextended (64 bits) of each row's text; ClickHouse: sum of cityHash64 of every row. Both order-free. */
+  /**
+   * Postgres: sum (mod 2^64) of each COPY line's RowChecksum hash (format 1: sum of hashtextextended of each row's
+   * text); ClickHouse: sum of cityHash64 of every row. All order-free.
+   */
   checksum: z.string(),
   member: z.string(),
+});
+
+const postgresTableEntry = tableEntry.extend({
+  /** The COPY column list, in the order of the member's fields (format 2 on; a restore names them, not their positions). */
+  columns: z.array(z.string()).optional(),
 });
 
 const memberDigest = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative(), parts: z.number().int().positive() });
@@ -33,7 +48,7 @@ export const manifestSchema = z.object({
   }),
   postgres: z.object({
     serverVersion: z.string(),
-    tables: z.array(tableEntry),
+    tables: z.array(postgresTableEntry),
     sequences: z.array(z.object({ name: z.string(), lastValue: z.string().nullable() })),
   }),
   clickhouse: z.object({
@@ -53,4 +68,5 @@ export const manifestSchema = z.object({
 
 export type BackupManifest = z.infer<typeof manifestSchema>;
 export type TableEntry = z.infer<typeof tableEntry>;
+export type PostgresTableEntry = z.infer<typeof postgresTableEntry>;
 export type ClickHouseTableEntry = BackupManifest['clickhouse']['tables'][number];

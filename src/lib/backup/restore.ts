@@ -13,8 +13,18 @@ import { clickhouseChecksum, dropClickHouseTables, isClickHouseEmpty, listClickH
 import { parseIdentities } from './codec.js';
 import type { IngestHold } from './create.js';
 import { BackupCorruptError } from './errors.js';
-import { FORMAT_VERSION, MANIFEST_MEMBER, manifestSchema, type BackupManifest } from './manifest.js';
-import { dropPostgresTables, isPostgresEmpty, loadTable, restoreSequences, tableChecksum } from './postgres-data.js';
+import { COPY_FORMAT_VERSION, FORMAT_VERSION, MANIFEST_MEMBER, manifestSchema, type BackupManifest } from './manifest.js';
+import {
+  copyChecksum,
+  dropPostgresTables,
+  isPostgresEmpty,
+  loadJsonLinesTable,
+  loadTable,
+  restoreSequences,
+  tableChecksum,
+  useCanonicalText,
+  withoutIndexes,
+} from './postgres-data.js';
 
 export interface CheckedArchive {
   path: string;
@@ -205,16 +215,22 @@ async function replaceContents(
   const chByMember = new Map(manifest.clickhouse.tables.map((t) => [t.member, t]));
   const members = readArchive(checked.path, { identities: options.identities });
   let next = await members.next();
+  const copyMembers = manifest.formatVersion >= COPY_FORMAT_VERSION;
   // Postgres members come first in the archive, parents before children: one transaction for all.
   await stores.postgres.transaction(async (tx) => {
-    while (!next.done && pgByMember.has(next.value.name)) {
-      const table = pgByMember.get(next.value.name);
-      if (table) {
-        report(`loading postgres ${table.name}`);
-        await loadTable(tx, table.name, next.value.data);
+    if (copyMembers) await useCanonicalText(tx);
+    await withoutIndexes(tx, manifest.postgres.tables.map((t) => t.name), async () => {
+      while (!next.done && pgByMember.has(next.value.name)) {
+        const table = pgByMember.get(next.value.name);
+        if (table) {
+          report(`loading postgres ${table.name}`);
+          if (copyMembers) await loadTable(tx, table.name, next.value.data, table.columns);
+          else await loadJsonLinesTable(tx, table.name, next.value.data);
+        }
+        next = await members.next();
       }
-      next = await members.next();
-    }
+      report('building the postgres indexes and checking foreign keys');
+    });
     await restoreSequences(tx, manifest.postgres.sequences);
   });
   while (!next.done) {
@@ -231,7 +247,9 @@ async function replaceContents(
   const results: RestoreTableResult[] = [];
   const mismatches: string[] = [];
   for (const table of manifest.postgres.tables) {
-    const actual = await tableChecksum(stores.postgres, table.name);
+    const actual = copyMembers
+      ? await copyChecksum(stores.postgres, table.name, table.columns)
+      : await tableChecksum(stores.postgres, table.name);
     const ok = actual.rows === table.rows && actual.checksum === table.checksum;
     if (!ok) mismatches.push(`postgres ${table.name}: ${actual.rows} rows, backup had ${table.rows}`);
     results.push({ store: 'postgres', name: table.name, rows: actual.rows, checksumMatches: ok, checksum: actual.checksum });

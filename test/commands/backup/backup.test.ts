@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,5 +194,20 @@ describe('analytics backup create|list|verify|prune and restore (embedded, as cr
     );
     expect(result).toMatchObject({ fromMode: 'embedded', toMode: 'embedded', viaServer: false, migratedForward: 0 });
     expect(await withOpenStores({ dataDir: join(root, 'fresh') }, snapshot)).toEqual(before);
+  });
+
+  it('verify and list accept an archive of the previous format (Postgres rows as JSON lines)', async () => {
+    const oldDir = join(root, 'old-format');
+    mkdirSync(oldDir);
+    const name = 'analytics-20261120T120000Z.tar.gz';
+    copyFileSync(join(import.meta.dirname, '..', '..', 'lib', 'backup', 'archives', 'format-1-embedded.tar.gz'), join(oldDir, name));
+    const oldEnv = { ...env, BACKUP_DIR: oldDir };
+    const verify = await runCli(['backup', 'verify', name, '--json'], { env: oldEnv });
+    expect(verify.exitCode, verify.stdout).toBe(0);
+    const verified = verify.json<BackupVerifyResult>();
+    expect(verified).toMatchObject({ name, ok: true });
+    expect(verified.tables.find((t) => t.name === 'events')).toMatchObject({ rows: 402, checksumMatches: true });
+    const list = (await runCli(['backup', 'list', '--json'], { env: oldEnv })).json<BackupListResult>();
+    expect(list.backups).toEqual([expect.objectContaining({ name, mode: 'embedded', verified: true })]);
   });
 });

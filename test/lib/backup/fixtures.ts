@@ -16,6 +16,8 @@ export interface StoreSnapshot {
   /** Stats API v1 answers (runStatsQuery) for the seeded site, at a fixed "now". */
   statsApi: Record<string, unknown>;
   heads: { postgres: number; clickhouse: number };
+  /** Postgres constraints and indexes (restore takes them off while loading and puts them back). */
+  schema: string[];
 }
 
 export async function snapshot(stores: OpenedStores): Promise<StoreSnapshot> {
@@ -44,6 +46,12 @@ export async function snapshot(stores: OpenedStores): Promise<StoreSnapshot> {
       statsApi[`${endpoint}?${params}`] = answer.body;
     }
   }
+  const constraints = await stores.postgres.query<{ line: string }>(
+    `SELECT t.relname || ' ' || k.conname || ' ' || pg_get_constraintdef(k.oid) AS line FROM pg_constraint k
+     JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+     WHERE n.nspname = 'public' AND k.contype <> 'n'`, // PostgreSQL 18 (PGlite) lists NOT NULL here too
+  );
+  const indexes = await stores.postgres.query<{ line: string }>(`SELECT indexdef AS line FROM pg_indexes WHERE schemaname = 'public'`);
   const status = await statusOfStores(stores, { store: 'all' });
   const head = (store: string) => status.stores.find((s) => s.store === store)?.head ?? 0;
   return {
@@ -57,6 +65,7 @@ export async function snapshot(stores: OpenedStores): Promise<StoreSnapshot> {
       topPage: top ? `${top.pathname} ${top.n}` : '',
     },
     heads: { postgres: head('postgres'), clickhouse: head('clickhouse') },
+    schema: [...constraints, ...indexes].map((r) => r.line).sort(),
     statsApi,
   };
 }
@@ -81,6 +90,12 @@ export async function seedStores(options: OpenStoresOptions, events = 20_000): P
     await createApiKey(stores.postgres, { userId: user.id, name: 'ci key' });
     await stores.postgres.query(`INSERT INTO goals (site_id, event_name, display_name) SELECT id, 'Signup', 'Sign-ups \\ backslash' FROM sites`);
     await stores.postgres.query(`INSERT INTO settings (key, value) VALUES ('k', '{"nested": [1, "two", null]}')`);
+    // bytea, microseconds, date, text[] and NULLs: COPY text must come out the same from PostgreSQL 15 and PGlite (18).
+    await stores.postgres.query(`INSERT INTO salts (salt, created_at) VALUES ('\\x00ff0a5c'::bytea, '2026-11-19 23:59:59.123456+00')`);
+    await stores.postgres.query(
+      `INSERT INTO sent_reports (site_id, period, period_start, period_end, status, delivered_to, last_error)
+       SELECT id, 'week', '2026-11-09', '2026-11-15', 'failed', ARRAY['a@example.com', 'b "c"@example.com'], NULL FROM sites`,
+    );
     return await snapshot(stores);
   } finally {
     await stores.close();

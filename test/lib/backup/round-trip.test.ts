@@ -2,7 +2,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readArchive } from '../../../src/lib/backup/archive.js';
 import { createBackup } from '../../../src/lib/backup/create.js';
+import { FORMAT_VERSION, MANIFEST_MEMBER, manifestSchema } from '../../../src/lib/backup/manifest.js';
 import { migrateStores } from '../../../src/lib/db/migrations.js';
 import { codeHeads, restoreBackup } from '../../../src/lib/backup/restore.js';
 import { clickhouseLedger } from '../../../src/lib/migrate/clickhouse-ledger.js';
@@ -12,6 +14,13 @@ import { migrateUp } from '../../../src/lib/migrate/runner.js';
 import { startPostgresCluster, type PostgresCluster } from '../../helpers/postgres-cluster.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { seedStores, snapshot, withOpenStores, type StoreSnapshot } from './fixtures.js';
+
+/**
+ * An archive the previous backup format (1: Postgres rows as JSON lines, checksums summed by the server)
+ * wrote: embedded stores, gzip, 400 seeded events, a user whose name holds a quote, a newline, a tab, a
+ * backslash and an accent, a bytea salt, a text[] and NULLs.
+ */
+const FORMAT_1_ARCHIVE = path.join(import.meta.dirname, 'archives', 'format-1-embedded.tar.gz');
 
 describe('backup → wipe → restore round trips (real PostgreSQL, chDB, PGlite)', () => {
   let cluster: PostgresCluster;
@@ -62,6 +71,40 @@ describe('backup → wipe → restore round trips (real PostgreSQL, chDB, PGlite
     });
     expect(restored.result.tables.every((t) => t.checksumMatches)).toBe(true);
     expect(restored.after).toEqual(embeddedSnapshot);
+
+    // The current format: Postgres tables as COPY text members, each with its column list.
+    let manifestText = '';
+    const names: string[] = [];
+    for await (const member of readArchive(backup.path)) {
+      names.push(member.name);
+      for await (const chunk of member.data) if (member.name === MANIFEST_MEMBER) manifestText += chunk.toString('utf8');
+    }
+    const manifest = manifestSchema.parse(JSON.parse(manifestText));
+    expect(manifest.formatVersion).toBe(FORMAT_VERSION);
+    expect(names).toContain('postgres/users.copy');
+    expect(manifest.postgres.tables.find((t) => t.name === 'salts')).toMatchObject({ rows: 1, columns: ['id', 'salt', 'created_at'] });
+  });
+
+  it('restores a format-1 archive (JSON lines) into PGlite and into PostgreSQL, checked with its server-side checksums', async () => {
+    for (const options of [{ dataDir: dir('format1-embedded') }, { dataDir: dir('format1-server'), databaseUrl: await newDatabase() }]) {
+      const result = await withOpenStores(options, async (stores) => {
+        const restored = await restoreBackup(stores, FORMAT_1_ARCHIVE, { identities: [], force: false });
+        const [user] = await stores.postgres.query<{ name: string }>(`SELECT name FROM users`);
+        const [salt] = await stores.postgres.query<{ hex: string; at: string }>(
+          `SELECT encode(salt, 'hex') AS hex, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS at FROM salts`,
+        );
+        const [report] = await stores.postgres.query<{ to: string[]; error: string | null }>(
+          `SELECT delivered_to AS to, last_error AS error FROM sent_reports`,
+        );
+        return { restored, user, salt, report };
+      });
+      expect(result.restored.tables.every((t) => t.checksumMatches)).toBe(true);
+      const rows = Object.fromEntries(result.restored.tables.map((t) => [`${t.store}.${t.name}`, t.rows]));
+      expect(rows).toMatchObject({ 'clickhouse.events': 402, 'clickhouse.sessions': 125, 'postgres.users': 1, 'postgres.api_keys': 1 });
+      expect(result.user?.name).toBe('Owner "Quote"\nNewline\tTab \\ é');
+      expect(result.salt).toEqual({ hex: '00ff0a5c', at: '2026-11-19 23:59:59.123456' });
+      expect(result.report).toEqual({ to: ['a@example.com', 'b "c"@example.com'], error: null });
+    }
   });
 
   it('server PostgreSQL + chDB: identical after dropping and recreating the database', async () => {

@@ -199,6 +199,59 @@ describe.each(implementations)('PostgresStore on $name', ({ name, open }) => {
     expect(await store.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 
+  const collect = async (data: AsyncIterable<Uint8Array>) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of data) chunks.push(Buffer.from(chunk));
+    return Buffer.concat(chunks).toString('utf8');
+  };
+  const from = (...chunks: string[]) =>
+    (async function* () {
+      for (const chunk of chunks) yield Buffer.from(chunk);
+    })();
+
+  it('copies rows out and back in as COPY text, escapes included', async () => {
+    await store.exec(`CREATE TABLE copied (id int8, note text, tags text[])`);
+    const text = '1\tline\\nbreak \\\\ tab\\t\t{a,"b c"}\n2\t\\N\t\\N\n';
+    expect(await store.copyIn('copied (id, note, tags)', from(text.slice(0, 7), text.slice(7)))).toBe(2);
+    expect(await store.query('SELECT note, tags FROM copied ORDER BY id')).toEqual([
+      { note: 'line\nbreak \\ tab\t', tags: ['a', 'b c'] },
+      { note: null, tags: null },
+    ]);
+    expect(await collect(store.copyOut('copied (id, note, tags)'))).toBe(text);
+    expect(await collect(store.copyOut('(SELECT n FROM numbers WHERE n > 2498 ORDER BY n)'))).toBe('2499\n2500\n');
+    expect(await collect(store.copyOut('(SELECT 1 WHERE false)'))).toBe('');
+  });
+
+  it('copies inside a transaction, and stays usable after a consumer stops early', async () => {
+    await store.transaction(async (tx) => {
+      await tx.query('INSERT INTO numbers VALUES (1000000)');
+      expect(await collect(tx.copyOut('(SELECT n FROM numbers WHERE n >= 2500 ORDER BY n)'))).toBe('2500\n1000000\n');
+      for await (const chunk of tx.copyOut('(SELECT g, repeat($$x$$, 100) FROM generate_series(1, 200000) g)')) {
+        expect(chunk.length).toBeGreaterThan(0);
+        break;
+      }
+      expect(await tx.query('SELECT count(*)::int AS c FROM numbers')).toEqual([{ c: 2501 }]);
+      await tx.query('DELETE FROM numbers WHERE n = 1000000');
+    });
+    for await (const chunk of store.copyOut('numbers')) {
+      expect(chunk.length).toBeGreaterThan(0);
+      break;
+    }
+    expect(await store.query('SELECT count(*)::int AS c FROM numbers')).toEqual([{ c: 2500 }]);
+  });
+
+  it('fails a COPY of bad text or a failing source without loading anything, and stays usable', async () => {
+    await store.exec(`CREATE TABLE copy_target (n int8)`);
+    await expect(store.copyIn('copy_target (n)', from('1\n', 'two\n'))).rejects.toMatchObject({ name: 'StoreQueryError', code: '22P02' });
+    const failing = (async function* () {
+      yield Buffer.from('1\n');
+      throw new Error('the archive broke');
+    })();
+    await expect(store.copyIn('copy_target (n)', failing)).rejects.toThrow('the archive broke');
+    await expect(collect(store.copyOut('missing_table'))).rejects.toMatchObject({ name: 'StoreQueryError', code: '42P01' });
+    expect(await store.query('SELECT count(*)::int AS c FROM copy_target')).toEqual([{ c: 0 }]);
+  });
+
   it.runIf(name === 'PGlite')('streams inside a transaction on the single PGlite connection (PGlite only)', async () => {
     await store.transaction(async (tx) => {
       await tx.query('INSERT INTO numbers VALUES (1000000)');

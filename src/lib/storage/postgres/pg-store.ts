@@ -1,4 +1,7 @@
+import { finished, pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { ADVISORY_LOCK_SQL, ADVISORY_UNLOCK_SQL, advisoryLockKey } from './advisory-lock.js';
 import { streamWithCursor } from './cursor-stream.js';
 import { StoreUnreachableError } from '../errors.js';
@@ -38,6 +41,23 @@ class PgStore implements PostgresStore {
 
   transaction<T>(fn: (tx: PostgresQueryable) => Promise<T>): Promise<T> {
     return this.withClient((conn) => runInTransaction(conn, fn));
+  }
+
+  async *copyOut(source: string): AsyncGenerator<Uint8Array> {
+    const client = await this.connect();
+    let broken = false;
+    try {
+      yield* this.copyOutOn(client, source);
+    } catch (error) {
+      broken = true;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  copyIn(target: string, data: AsyncIterable<Uint8Array>): Promise<number> {
+    return this.withClient((conn) => conn.copyIn(target, data));
   }
 
   withAdvisoryLock<T>(key: bigint | number, fn: (conn: PostgresConnection) => Promise<T>): Promise<T> {
@@ -125,9 +145,35 @@ class PgStore implements PostgresStore {
         this.guard(async () => {
           await client.query(sql);
         }),
+      copyOut: (source: string) => this.copyOutOn(client, source),
+      copyIn: (target: string, data: AsyncIterable<Uint8Array>) =>
+        this.guard(async () => {
+          const stream = client.query(copyFrom(`COPY ${target} FROM STDIN`));
+          // A failing source makes the stream send CopyFail: the server rolls the COPY back, the connection stays usable.
+          await pipeline(Readable.from(data, { objectMode: false }), stream);
+          return stream.rowCount;
+        }),
       transaction: (fn) => runInTransaction(conn, fn),
     };
     return conn;
+  }
+
+  /** COPY ... TO STDOUT on one client, the chunks as the server sends them. */
+  private async *copyOutOn(client: pg.PoolClient, source: string): AsyncGenerator<Uint8Array> {
+    const stream = client.query(copyTo(`COPY ${source} TO STDOUT`));
+    let ended = false;
+    try {
+      for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
+      ended = true;
+    } catch (error) {
+      throw toPostgresError(error, this.target);
+    } finally {
+      // A consumer that stops early: read the rest, or the connection would stay in COPY mode.
+      if (!ended && !stream.destroyed) {
+        stream.resume();
+        await finished(stream).catch(() => undefined);
+      }
+    }
   }
 
   private async guard<T>(run: () => Promise<T>): Promise<T> {

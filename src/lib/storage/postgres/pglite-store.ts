@@ -17,6 +17,8 @@ import type {
 } from './types.js';
 
 const INT8_ARRAY_OID = 1016;
+/** Size of the pieces a COPY output is handed on in (like a socket read on PostgreSQL). */
+const COPY_CHUNK_BYTES = 1024 * 1024;
 
 /** Results must look like `pg`'s: int8 as a string (no precision loss past 2^53), not a JS number. */
 const PG_COMPATIBLE_PARSERS = {
@@ -50,6 +52,8 @@ class PgliteStore implements PostgresStore {
         this.guard(async () => {
           await this.db.exec(sql);
         }),
+      copyOut: (source: string) => this.copyOutDirect(source),
+      copyIn: (target: string, data: AsyncIterable<Uint8Array>) => this.copyInDirect(target, data),
       transaction: (fn) => this.runTransaction(fn),
     };
   }
@@ -64,6 +68,39 @@ class PgliteStore implements PostgresStore {
 
   transaction<T>(fn: (tx: PostgresQueryable) => Promise<T>): Promise<T> {
     return this.mutex.runExclusive(() => this.runTransaction(fn));
+  }
+
+  async *copyOut(source: string): AsyncGenerator<Uint8Array> {
+    // The whole output is in memory once COPY returns: take the connection for the COPY alone.
+    const chunks: Uint8Array[] = [];
+    await this.mutex.runExclusive(async () => {
+      for await (const chunk of this.copyOutDirect(source)) chunks.push(chunk);
+    });
+    yield* chunks;
+  }
+
+  copyIn(target: string, data: AsyncIterable<Uint8Array>): Promise<number> {
+    return this.mutex.runExclusive(() => this.copyInDirect(target, data));
+  }
+
+  /**
+   * PGlite has no COPY protocol to the client: COPY writes to (reads from) its `/dev/blob` device, a Blob
+   * in memory. Acceptable for the embedded mode, whose Postgres holds accounts and settings (events live
+   * in ClickHouse); the chunks handed on are views of that one buffer.
+   */
+  private async *copyOutDirect(source: string): AsyncGenerator<Uint8Array> {
+    const result = await this.guard(() => this.db.query(`COPY ${source} TO '/dev/blob'`));
+    if (!result.blob) return;
+    const bytes = new Uint8Array(await result.blob.arrayBuffer());
+    for (let offset = 0; offset < bytes.length; offset += COPY_CHUNK_BYTES) yield bytes.subarray(offset, offset + COPY_CHUNK_BYTES);
+  }
+
+  private async copyInDirect(target: string, data: AsyncIterable<Uint8Array>): Promise<number> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of data) chunks.push(chunk);
+    const blob = new Blob(chunks as Uint8Array<ArrayBuffer>[]);
+    const result = await this.guard(() => this.db.query(`COPY ${target} FROM '/dev/blob'`, [], { blob }));
+    return result.affectedRows ?? 0;
   }
 
   withAdvisoryLock<T>(key: bigint | number, fn: (conn: PostgresConnection) => Promise<T>): Promise<T> {

@@ -11,6 +11,14 @@ export interface PostgresQueryable {
   query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Multi-statement SQL text without parameters (migration files). */
   exec(sql: string): Promise<void>;
+  /**
+   * `COPY source TO ...` in text format, where source is `table (columns)` or `(SELECT ...)`: the output's
+   * bytes, rows ending in newlines. PostgreSQL streams them (COPY TO STDOUT); PGlite writes the whole
+   * output to its `/dev/blob` device first, so it is held in memory. Consume it to the end.
+   */
+  copyOut(source: string): AsyncIterable<Uint8Array>;
+  /** `COPY target FROM ...` in text format, fed from data (PGlite: gathered in memory first); resolves to the rows copied. */
+  copyIn(target: string, data: AsyncIterable<Uint8Array>): Promise<number>;
 }
 
 /** A queryable bound to one dedicated connection, which can also open transactions on that connection. */
