@@ -29,6 +29,7 @@ import { fsyncDirectory, listSegments, readOrCreateSpoolId, segmentName } from '
 
 export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_COMMIT_WINDOW_MS = 2;
 
 export interface SpoolOptions {
   /** The spool directory (DATA_DIR/spool); created when missing. */
@@ -44,6 +45,11 @@ export interface SpoolOptions {
    * opens segments without O_DSYNC and calls this after every write.
    */
   sync?: (file: FileHandle) => Promise<void>;
+  /**
+   * Under load, the least time between the starts of two writes (ms), so that more requests share
+   * each disk flush; 0 writes as soon as the previous write ends. Default 2.
+   */
+  commitWindowMs?: number;
   /** Wall clock in ms, stored with each record for lag reporting. */
   now?: () => number;
 }
@@ -126,6 +132,7 @@ export class Spool {
   readonly maxBytes: number;
   private readonly segmentBytes: number;
   private readonly syncFile: (file: FileHandle) => Promise<void>;
+  private readonly commitWindowMs: number;
   /** Segments are opened with O_DSYNC (no `sync` option given): a completed write is durable. */
   private readonly writesAreDurable: boolean;
   private readonly now: () => number;
@@ -166,6 +173,7 @@ export class Spool {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.syncFile = options.sync ?? ((file) => file.datasync());
     this.writesAreDurable = options.sync === undefined;
+    this.commitWindowMs = options.commitWindowMs ?? DEFAULT_COMMIT_WINDOW_MS;
     this.now = options.now ?? Date.now;
     this.sealed = init.sealed;
     this.activeFile = init.activeFile;
@@ -323,7 +331,9 @@ export class Spool {
 
   private startWriter(): void {
     if (this.writer) return;
-    this.writer = this.drain().finally(() => {
+    // Start on the next check phase, not now: every request parsed in this event-loop turn joins the
+    // same write (same latency; fewer, larger writes when busy).
+    this.writer = nextCheckPhase().then(() => this.drain()).finally(() => {
       this.writer = undefined;
       if (this.queue.length > 0 || this.sealRequests.length > 0) this.startWriter();
     });
@@ -345,7 +355,16 @@ export class Spool {
         await this.rotate().catch(() => undefined);
       }
       const batch = this.queue.splice(0);
-      if (batch.length > 0) await this.writeBatch(batch);
+      if (batch.length === 0) continue;
+      const startedAt = performance.now();
+      await this.writeBatch(batch);
+      // Group commit window: under load (requests arrived while this write ran), let the next write
+      // start no sooner than commitWindowMs after this one did, so more requests share it. A disk
+      // flush costs the same for 3 records as for 30; an idle spool still writes at once.
+      if (this.commitWindowMs > 0 && this.queue.length > 0) {
+        const wait = startedAt + this.commitWindowMs - performance.now();
+        if (wait >= 1) await sleep(wait);
+      }
     }
   }
 
@@ -451,6 +470,14 @@ interface SpareSegment {
   sequence: number;
   name: string;
   file: FileHandle;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function nextCheckPhase(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function emptySegment(name: string): SegmentState {
