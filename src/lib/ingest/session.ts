@@ -118,11 +118,14 @@ export class SessionStore {
       const row = startSession(event, this.newSessionId());
       if (!site.has(event.userIds.current)) this.count++;
       site.set(event.userIds.current, row);
-      return { sessionId: row.session_id, userId: row.user_id, rows: [row] };
+      return { sessionId: row.session_id, userId: row.user_id, rows: [{ ...row }] };
     }
-    const next = continueSession(previous, event);
-    site.set(key, next);
-    return { sessionId: next.session_id, userId: next.user_id, rows: [{ ...previous, sign: -1 }, next] };
+    // The stored state is updated in place and only snapshots are handed out: they die young, while a
+    // new state object per event would pile up in the old generation (open sessions live for minutes)
+    // and bring on long full garbage collections under load.
+    const cancel: SessionRow = { ...previous, sign: -1 };
+    continueSession(previous, event);
+    return { sessionId: previous.session_id, userId: previous.user_id, rows: [cancel, { ...previous }] };
   }
 
   /** Forgets sessions idle for the timeout; call it every minute or so. Returns how many were dropped. */
@@ -194,21 +197,20 @@ function startSession(event: SessionEvent, sessionId: bigint): SessionRow {
   };
 }
 
-function continueSession(previous: SessionRow, event: SessionEvent): SessionRow {
+/** Applies an event to an open session's state, in place. */
+function continueSession(state: SessionRow, event: SessionEvent): void {
   const isPageview = event.name === 'pageview';
   // Events can arrive slightly out of order (beacons, retries): time only moves forward.
-  const timestamp = Math.max(previous.timestamp, event.timestamp);
-  return {
-    ...previous,
-    sign: 1,
-    version: previous.version + 1,
-    timestamp,
-    duration: timestamp - previous.start,
-    pageviews: previous.pageviews + (isPageview ? 1 : 0),
-    events: previous.events + 1,
-    // A second page or any interaction means the visitor engaged; a non-interactive ping does not.
-    is_bounce: previous.is_bounce === 1 && !event.interactive ? 1 : 0,
-    entry_page: previous.entry_page || (isPageview ? event.pathname : ''),
-    exit_page: isPageview ? event.pathname : previous.exit_page,
-  };
+  const timestamp = Math.max(state.timestamp, event.timestamp);
+  state.version += 1;
+  state.timestamp = timestamp;
+  state.duration = timestamp - state.start;
+  if (isPageview) state.pageviews += 1;
+  state.events += 1;
+  // A second page or any interaction means the visitor engaged; a non-interactive ping does not.
+  state.is_bounce = state.is_bounce === 1 && !event.interactive ? 1 : 0;
+  if (isPageview) {
+    if (!state.entry_page) state.entry_page = event.pathname;
+    state.exit_page = event.pathname;
+  }
 }

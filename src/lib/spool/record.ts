@@ -82,16 +82,32 @@ export interface SegmentScan {
 export function scanSegment(bytes: Buffer): SegmentScan {
   const payloads: Buffer[] = [];
   let corruptLines = 0;
+  let tornTailBytes = 0;
+  for (const line of segmentLines(bytes)) {
+    if (line.kind === 'payload') payloads.push(line.payload);
+    else if (line.kind === 'corrupt') corruptLines += 1;
+    else tornTailBytes = line.bytes;
+  }
+  return { payloads, tornTailBytes, corruptLines };
+}
+
+export type SegmentLine =
+  | { kind: 'payload'; payload: Buffer }
+  | { kind: 'corrupt' }
+  /** Bytes after the last newline (always last, only when there are any). */
+  | { kind: 'torn-tail'; bytes: number };
+
+/** The lines of a segment one by one, so a long scan can pause for the event loop between them. */
+export function* segmentLines(bytes: Buffer): Generator<SegmentLine> {
   let start = 0;
   for (;;) {
     const end = bytes.indexOf(NEWLINE, start);
     if (end === -1) break;
     const payload = verifiedPayload(bytes.subarray(start, end));
-    if (payload) payloads.push(payload);
-    else corruptLines += 1;
+    yield payload ? { kind: 'payload', payload } : { kind: 'corrupt' };
     start = end + 1;
   }
-  return { payloads, tornTailBytes: bytes.length - start, corruptLines };
+  if (start < bytes.length) yield { kind: 'torn-tail', bytes: bytes.length - start };
 }
 
 function verifiedPayload(line: Buffer): Buffer | undefined {

@@ -22,6 +22,7 @@ import {
   encodeRecord,
   payloadRows,
   scanSegment,
+  segmentLines,
   type SpoolRecord,
   type StoredRecord,
 } from './record.js';
@@ -258,15 +259,26 @@ export class Spool {
   /** The rows of a sealed segment as stored, cut apart but not parsed: what the flusher inserts. */
   async readSegmentRows(name: string): Promise<SegmentRows> {
     this.sealedState(name);
-    const scan = scanSegment(await readFile(join(this.dir, name)));
-    const events: Buffer[] = [];
-    const sessions: Buffer[] = [];
-    for (const payload of scan.payloads) {
-      const rows = payloadRows(payload, name);
-      for (const row of rows.events) events.push(row);
-      for (const row of rows.sessions) sessions.push(row);
+    const bytes = await readFile(join(this.dir, name));
+    const result: SegmentRows = { name, records: 0, events: [], sessions: [], tornTailBytes: 0, corruptLines: 0 };
+    let sinceYield = 0;
+    for (const line of segmentLines(bytes)) {
+      if (line.kind === 'corrupt') result.corruptLines += 1;
+      else if (line.kind === 'torn-tail') result.tornTailBytes = line.bytes;
+      else {
+        const rows = payloadRows(line.payload, name);
+        for (const row of rows.events) result.events.push(row);
+        for (const row of rows.sessions) result.sessions.push(row);
+        result.records += 1;
+        // A segment holds up to ~15k requests: checking and cutting them all at once would hold up
+        // request handling for tens of milliseconds, so let the event loop run every 1000.
+        if (++sinceYield === 1000) {
+          sinceYield = 0;
+          await nextCheckPhase();
+        }
+      }
     }
-    return { name, records: scan.payloads.length, events, sessions, tornTailBytes: scan.tornTailBytes, corruptLines: scan.corruptLines };
+    return result;
   }
 
   /** Deletes a sealed segment; the flusher calls this only after every row of it was confirmed. */

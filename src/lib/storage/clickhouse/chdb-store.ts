@@ -20,6 +20,13 @@ import { CONNECTION_SETTINGS, insertSettings } from './settings.js';
 import type { ClickHouseInsertOptions, ClickHouseParams, ClickHouseStore, EncodedInsertFormat, EncodedInsertOptions } from './types.js';
 import { DEFAULT_CLICKHOUSE_DATABASE } from './url.js';
 
+/**
+ * chDB runs inside the analytics server: its background merges share the cores with request handling.
+ * Niced, they take what request handling leaves (and all of an idle machine) instead of stalling
+ * answers while they run; merges still progress, just later under full load.
+ */
+const EMBEDDED_SERVER_SETTINGS = { os_threads_nice_value_merge_mutate: 10 } as const;
+
 /** Formats chDB can stream-insert chunk by chunk (a raw newline is always a row boundary). */
 const LINE_DELIMITED_FORMATS = new Set(['JSONEachRow', 'JSONCompactEachRow', 'TSV', 'TabSeparated']);
 /** Where insertStream spools non-line formats (Native) before `INSERT ... FROM INFILE`. */
@@ -167,7 +174,7 @@ class ChdbStore implements ClickHouseStore {
 }
 
 function openSession(path: string): Session {
-  const connectionArgs = Object.entries(CONNECTION_SETTINGS).map(([name, value]) => `--${name}=${value}`);
+  const connectionArgs = Object.entries({ ...CONNECTION_SETTINGS, ...EMBEDDED_SERVER_SETTINGS }).map(([name, value]) => `--${name}=${value}`);
   try {
     return new Session(path, { connectionArgs });
   } catch (error) {
