@@ -18,13 +18,21 @@ import { SPOOL_COLUMNS, SPOOL_ROW_FORMAT, type SpoolTable } from './rows.js';
  */
 const SPOOL_INSERT_SETTINGS = { input_format_parallel_parsing: 0, optimize_on_insert: 0 } as const;
 
+/**
+ * chDB parses the insert on one of this process's threads: at nice 10 it yields the core to request
+ * handling (the spool already holds the events durably, so the insert may take a little longer).
+ * ClickHouse resets the thread's priority when the query ends.
+ */
+const EMBEDDED_SPOOL_INSERT_SETTINGS = { ...SPOOL_INSERT_SETTINGS, os_thread_priority: 10 } as const;
+
 export function createClickHouseSink(store: ClickHouseStore): SpoolSink {
+  const settings = store.kind === 'chdb' ? EMBEDDED_SPOOL_INSERT_SETTINGS : SPOOL_INSERT_SETTINGS;
   return {
     insertRows: (table: SpoolTable, rows: Buffer, options: SinkInsertOptions) =>
       store.insertEncoded(table, SPOOL_ROW_FORMAT, rows, {
         deduplicationToken: options.deduplicationToken,
         columns: SPOOL_COLUMNS[table],
-        settings: SPOOL_INSERT_SETTINGS,
+        settings,
       }),
   };
 }

@@ -9,6 +9,7 @@
  * after every chunk of it was confirmed. When the sink fails, the cycle stops at that segment and is
  * retried with capped exponential backoff; the spool meanwhile grows (bounded by its maxBytes).
  */
+import { ReusableBuffer } from './reusable-buffer.js';
 import { segmentStem } from './segment-files.js';
 import type { SpoolSink } from './sink.js';
 import type { Spool } from './spool.js';
@@ -89,6 +90,8 @@ export class Flusher {
   private readonly intervalMs: number;
   private readonly maxRows: number;
   private readonly chunkRows: number;
+  /** Insert bodies, one at a time: the sink is done with a body when its insert settles. */
+  private readonly body = new ReusableBuffer(1024 * 1024);
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly onError: FlusherOptions['onError'];
@@ -275,16 +278,29 @@ export class Flusher {
     }
   }
 
+  /** Rows as stored (JSON arrays) joined into one JSONCompactEachRow body, in the reused body buffer. */
+  private rowLines(rows: readonly Buffer[]): Buffer {
+    let length = 0;
+    for (const row of rows) length += row.length + 1;
+    const body = this.body.take(length);
+    let offset = 0;
+    for (const row of rows) {
+      offset += row.copy(body, offset);
+      body[offset++] = 0x0a;
+    }
+    return body;
+  }
+
   private async flushSegment(name: string): Promise<void> {
     try {
       const contents = await this.spool.readSegmentRows(name);
       const { events, sessions } = contents;
       const tokenPrefix = `${this.spool.id}:${segmentStem(name)}`;
       for (const [index, chunk] of chunksOf(events, this.chunkRows)) {
-        await this.sink.insertRows('events', rowLines(chunk), { deduplicationToken: `${tokenPrefix}:events:${index}` });
+        await this.sink.insertRows('events', this.rowLines(chunk), { deduplicationToken: `${tokenPrefix}:events:${index}` });
       }
       for (const [index, chunk] of chunksOf(sessions, this.chunkRows)) {
-        await this.sink.insertRows('sessions', rowLines(chunk), { deduplicationToken: `${tokenPrefix}:sessions:${index}` });
+        await this.sink.insertRows('sessions', this.rowLines(chunk), { deduplicationToken: `${tokenPrefix}:sessions:${index}` });
       }
       await this.spool.removeSegment(name);
       this.flushedSegments += 1;
@@ -304,15 +320,3 @@ function* chunksOf<T>(rows: readonly T[], size: number): Generator<[number, read
   }
 }
 
-/** Rows as stored (JSON arrays) joined into one JSONCompactEachRow body. */
-function rowLines(rows: readonly Buffer[]): Buffer {
-  let length = 0;
-  for (const row of rows) length += row.length + 1;
-  const body = Buffer.allocUnsafe(length);
-  let offset = 0;
-  for (const row of rows) {
-    offset += row.copy(body, offset);
-    body[offset++] = 0x0a;
-  }
-  return body;
-}

@@ -12,7 +12,7 @@ export interface SinkInsertOptions {
 export interface SpoolSink {
   /**
    * `rows` is JSONCompactEachRow text, one row of `table` per line with the values of SPOOL_COLUMNS
-   * (rows.ts), exactly as the spool stored it.
+   * (rows.ts), exactly as the spool stored it. The flusher reuses the buffer once the promise settles.
    */
   insertRows(table: SpoolTable, rows: Buffer, options: SinkInsertOptions): Promise<void>;
 }

@@ -26,6 +26,7 @@ import {
   type SpoolRecord,
   type StoredRecord,
 } from './record.js';
+import { ReusableBuffer } from './reusable-buffer.js';
 import { fsyncDirectory, listSegments, readOrCreateSpoolId, segmentName } from './segment-files.js';
 
 export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
@@ -149,6 +150,10 @@ export class Spool {
   private spare: Promise<SpareSegment> | undefined;
 
   private queue: PendingAppend[] = [];
+  /** The bytes of the write in flight (one at a time). */
+  private readonly batchBuffer = new ReusableBuffer(256 * 1024);
+  /** The segment readSegmentRows is cutting up (the flusher reads one at a time). */
+  private readonly segmentBuffer = new ReusableBuffer(1024 * 1024);
   private sealRequests: SealRequest[] = [];
   /** Bytes queued or being written: counted against maxBytes before they are on disk. */
   private reservedBytes = 0;
@@ -256,10 +261,13 @@ export class Spool {
     };
   }
 
-  /** The rows of a sealed segment as stored, cut apart but not parsed: what the flusher inserts. */
+  /**
+   * The rows of a sealed segment as stored, cut apart but not parsed: what the flusher inserts. The
+   * rows are views of one buffer the spool reuses: valid until the next call.
+   */
   async readSegmentRows(name: string): Promise<SegmentRows> {
     this.sealedState(name);
-    const bytes = await readFile(join(this.dir, name));
+    const bytes = await readWholeFile(join(this.dir, name), this.segmentBuffer);
     const result: SegmentRows = { name, records: 0, events: [], sessions: [], tornTailBytes: 0, corruptLines: 0 };
     let sinceYield = 0;
     for (const line of segmentLines(bytes)) {
@@ -381,7 +389,11 @@ export class Spool {
   }
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
-    const bytes = Buffer.concat(batch.map((pending) => pending.line));
+    let length = 0;
+    for (const pending of batch) length += pending.line.length;
+    const bytes = this.batchBuffer.take(length);
+    let offset = 0;
+    for (const pending of batch) offset += pending.line.copy(bytes, offset);
     const segment = this.active;
     try {
       if (this.broken) throw this.broken;
@@ -482,6 +494,23 @@ interface SpareSegment {
   sequence: number;
   name: string;
   file: FileHandle;
+}
+
+async function readWholeFile(path: string, into: ReusableBuffer): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const size = (await file.stat()).size;
+    const bytes = into.take(size);
+    let read = 0;
+    while (read < size) {
+      const { bytesRead } = await file.read(bytes, read, size - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return bytes.subarray(0, read);
+  } finally {
+    await file.close();
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -235,6 +235,18 @@ describe('Spool', () => {
     await spool.close();
   });
 
+  it('reads back a segment larger than its read buffer, row for row', async () => {
+    const spool = await Spool.open({ dir, segmentBytes: 64 * 1024 * 1024 });
+    const count = 4_000; // ~2 MiB of records: more than the 1 MiB the spool starts with
+    for (let id = 0; id < count; id += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => spool.append(recordFor(id + k))));
+    const [segment] = await spool.seal();
+    expect(segment!.bytes).toBeGreaterThan(1024 * 1024);
+    const rows = await spool.readSegmentRows(segment!.name);
+    expect(rows.records).toBe(count);
+    expect(rows.events.map((row) => storedRow('events', row).pathname)).toEqual(Array.from({ length: count }, (_, id) => `/e/${id}`));
+    await spool.close();
+  });
+
   it('replays a segment written in format 1 (a JSON envelope) by an older build', async () => {
     const { crc32 } = await import('node:zlib');
     const first = await Spool.open({ dir });
