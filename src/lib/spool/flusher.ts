@@ -9,7 +9,6 @@
  * after every chunk of it was confirmed. When the sink fails, the cycle stops at that segment and is
  * retried with capped exponential backoff; the spool meanwhile grows (bounded by its maxBytes).
  */
-import { ReusableBuffer } from './reusable-buffer.js';
 import { segmentStem } from './segment-files.js';
 import type { SpoolSink } from './sink.js';
 import type { Spool } from './spool.js';
@@ -90,8 +89,6 @@ export class Flusher {
   private readonly intervalMs: number;
   private readonly maxRows: number;
   private readonly chunkRows: number;
-  /** Insert bodies, one at a time: the sink is done with a body when its insert settles. */
-  private readonly body = new ReusableBuffer(1024 * 1024);
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly onError: FlusherOptions['onError'];
@@ -278,34 +275,21 @@ export class Flusher {
     }
   }
 
-  /** Rows as stored (JSON arrays) joined into one JSONCompactEachRow body, in the reused body buffer. */
-  private rowLines(rows: readonly Buffer[]): Buffer {
-    let length = 0;
-    for (const row of rows) length += row.length + 1;
-    const body = this.body.take(length);
-    let offset = 0;
-    for (const row of rows) {
-      offset += row.copy(body, offset);
-      body[offset++] = 0x0a;
-    }
-    return body;
-  }
-
   private async flushSegment(name: string): Promise<void> {
     try {
       const contents = await this.spool.readSegmentRows(name);
       const { events, sessions } = contents;
       const tokenPrefix = `${this.spool.id}:${segmentStem(name)}`;
-      for (const [index, chunk] of chunksOf(events, this.chunkRows)) {
-        await this.sink.insertRows('events', this.rowLines(chunk), { deduplicationToken: `${tokenPrefix}:events:${index}` });
+      for (const [index, from, to] of chunksOf(events.count, this.chunkRows)) {
+        await this.sink.insertRows('events', events.lines(from, to), { deduplicationToken: `${tokenPrefix}:events:${index}` });
       }
-      for (const [index, chunk] of chunksOf(sessions, this.chunkRows)) {
-        await this.sink.insertRows('sessions', this.rowLines(chunk), { deduplicationToken: `${tokenPrefix}:sessions:${index}` });
+      for (const [index, from, to] of chunksOf(sessions.count, this.chunkRows)) {
+        await this.sink.insertRows('sessions', sessions.lines(from, to), { deduplicationToken: `${tokenPrefix}:sessions:${index}` });
       }
       await this.spool.removeSegment(name);
       this.flushedSegments += 1;
-      this.flushedEvents += events.length;
-      this.flushedSessions += sessions.length;
+      this.flushedEvents += events.count;
+      this.flushedSessions += sessions.count;
       this.tornTailBytes += contents.tornTailBytes;
       this.corruptLines += contents.corruptLines;
     } catch (error) {
@@ -314,9 +298,10 @@ export class Flusher {
   }
 }
 
-function* chunksOf<T>(rows: readonly T[], size: number): Generator<[number, readonly T[]]> {
-  for (let start = 0, index = 0; start < rows.length; start += size, index += 1) {
-    yield [index, rows.slice(start, start + size)];
+/** [chunk index, first row, end row) over `rows` rows, `size` at a time. */
+function* chunksOf(rows: number, size: number): Generator<[number, number, number]> {
+  for (let start = 0, index = 0; start < rows; start += size, index += 1) {
+    yield [index, start, Math.min(start + size, rows)];
   }
 }
 

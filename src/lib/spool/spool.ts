@@ -27,6 +27,7 @@ import {
   type StoredRecord,
 } from './record.js';
 import { ReusableBuffer } from './reusable-buffer.js';
+import { RowBlock } from './row-block.js';
 import { fsyncDirectory, listSegments, readOrCreateSpoolId, segmentName } from './segment-files.js';
 
 export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
@@ -75,8 +76,8 @@ export interface SegmentContents {
 export interface SegmentRows {
   name: string;
   records: number;
-  events: Buffer[];
-  sessions: Buffer[];
+  events: RowBlock;
+  sessions: RowBlock;
   tornTailBytes: number;
   corruptLines: number;
 }
@@ -152,8 +153,10 @@ export class Spool {
   private queue: PendingAppend[] = [];
   /** The bytes of the write in flight (one at a time). */
   private readonly batchBuffer = new ReusableBuffer(256 * 1024);
-  /** The segment readSegmentRows is cutting up (the flusher reads one at a time). */
+  /** The segment readSegmentRows is cutting up, and the rows it cuts (the flusher reads one at a time). */
   private readonly segmentBuffer = new ReusableBuffer(1024 * 1024);
+  private readonly eventRows = new RowBlock();
+  private readonly sessionRows = new RowBlock(2 * 1024 * 1024, 16384);
   private sealRequests: SealRequest[] = [];
   /** Bytes queued or being written: counted against maxBytes before they are on disk. */
   private reservedBytes = 0;
@@ -263,20 +266,22 @@ export class Spool {
 
   /**
    * The rows of a sealed segment as stored, cut apart but not parsed: what the flusher inserts. The
-   * rows are views of one buffer the spool reuses: valid until the next call.
+   * row blocks are reused by the spool: valid until the next call.
    */
   async readSegmentRows(name: string): Promise<SegmentRows> {
     this.sealedState(name);
     const bytes = await readWholeFile(join(this.dir, name), this.segmentBuffer);
-    const result: SegmentRows = { name, records: 0, events: [], sessions: [], tornTailBytes: 0, corruptLines: 0 };
+    this.eventRows.reset();
+    this.sessionRows.reset();
+    const result: SegmentRows = { name, records: 0, events: this.eventRows, sessions: this.sessionRows, tornTailBytes: 0, corruptLines: 0 };
     let sinceYield = 0;
     for (const line of segmentLines(bytes)) {
       if (line.kind === 'corrupt') result.corruptLines += 1;
       else if (line.kind === 'torn-tail') result.tornTailBytes = line.bytes;
       else {
         const rows = payloadRows(line.payload, name);
-        for (const row of rows.events) result.events.push(row);
-        for (const row of rows.sessions) result.sessions.push(row);
+        for (const row of rows.events) this.eventRows.push(row);
+        for (const row of rows.sessions) this.sessionRows.push(row);
         result.records += 1;
         // A segment holds up to ~15k requests: checking and cutting them all at once would hold up
         // request handling for tens of milliseconds, so let the event loop run every 1000.

@@ -25,8 +25,8 @@ async function readAll(spool: Spool) {
 }
 
 /** A stored row (a JSONCompactEachRow array) as an object keyed by column. */
-function storedRow(table: SpoolTable, row: Buffer | undefined): Record<string, unknown> {
-  const values = JSON.parse(row!.toString('utf8')) as unknown[];
+function storedRow(table: SpoolTable, row: Buffer): Record<string, unknown> {
+  const values = JSON.parse(row.toString('utf8')) as unknown[];
   return Object.fromEntries(SPOOL_COLUMNS[table].map((column, index) => [column, values[index]]));
 }
 
@@ -226,11 +226,11 @@ describe('Spool', () => {
     await spool.append(record);
     const [segment] = await spool.seal();
     const rows = await spool.readSegmentRows(segment!.name);
-    expect(rows.events).toHaveLength(1);
-    expect(rows.sessions).toHaveLength(record.sessions.length);
-    const stored = storedRow('events', rows.events[0]);
+    expect(rows.events.count).toBe(1);
+    expect(rows.sessions.count).toBe(record.sessions.length);
+    const stored = storedRow('events', rows.events.row(0));
     expect(stored).toMatchObject({ pathname: '/a\tb\nc', prop_keys: ['k\t'], prop_values: ['v\n\u2028'], user_id: String(eventRow(5).user_id) });
-    expect(rows.events[0]!.includes(0x09) || rows.events[0]!.includes(0x0a)).toBe(false);
+    expect(rows.events.row(0).includes(0x09) || rows.events.row(0).includes(0x0a)).toBe(false);
     expect((await spool.readSegment(segment!.name)).records[0]?.events[0]?.pathname).toBe('/a\tb\nc');
     await spool.close();
   });
@@ -243,7 +243,7 @@ describe('Spool', () => {
     expect(segment!.bytes).toBeGreaterThan(1024 * 1024);
     const rows = await spool.readSegmentRows(segment!.name);
     expect(rows.records).toBe(count);
-    expect(rows.events.map((row) => storedRow('events', row).pathname)).toEqual(Array.from({ length: count }, (_, id) => `/e/${id}`));
+    expect(Array.from({ length: rows.events.count }, (_, index) => storedRow('events', rows.events.row(index)).pathname)).toEqual(Array.from({ length: count }, (_, id) => `/e/${id}`));
     await spool.close();
   });
 
@@ -261,7 +261,7 @@ describe('Spool', () => {
     const reopened = await Spool.open({ dir });
     expect(reopened.stats()).toMatchObject({ pendingRecords: 1, oldestRecordAt: 1_700_000_000_000 });
     const rows = await reopened.readSegmentRows('000000000007.seg');
-    expect(storedRow('events', rows.events[0])).toMatchObject({ pathname: '/e/3', user_id: String(eventRow(3).user_id) });
+    expect(storedRow('events', rows.events.row(0))).toMatchObject({ pathname: '/e/3', user_id: String(eventRow(3).user_id) });
     expect((await reopened.readSegment('000000000007.seg')).records[0]?.events).toEqual([eventRow(3)]);
     await reopened.close();
   });
@@ -277,8 +277,8 @@ describe('Spool', () => {
 
     const reopened = await Spool.open({ dir });
     const rows = await reopened.readSegmentRows('000000000008.seg');
-    expect(storedRow('events', rows.events[0])).toMatchObject({ pathname: '/e/4', user_id: String(eventRow(4).user_id) });
-    expect(rows.sessions).toHaveLength(sessions.length);
+    expect(storedRow('events', rows.events.row(0))).toMatchObject({ pathname: '/e/4', user_id: String(eventRow(4).user_id) });
+    expect(rows.sessions.count).toBe(sessions.length);
     expect((await reopened.readSegment('000000000008.seg')).records[0]).toMatchObject({ events: [eventRow(4)], sessions });
     await reopened.close();
   });
