@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../lib/cli/base-command.js';
 import { stackFlags } from '../lib/compose/flags.js';
-import type { AnswerFlag } from '../lib/env/generate.js';
+import { ENV_ANSWER_FLAGS, answersFromFlags } from '../lib/env/answer-flags.js';
 import { terminalPrompter } from '../lib/env/prompter.js';
 import { confirmOverwriteOnTerminal } from '../lib/setup/prompts.js';
 import { describeSetup } from '../lib/setup/describe.js';
@@ -10,28 +10,9 @@ import { runEmbeddedSetup } from '../lib/setup/embedded.js';
 import type { SetupResult } from '../lib/setup/types.js';
 import { templateFlags } from '../lib/templates/flags.js';
 
-const answer = (description: string, options: string[] = []) =>
-  Flags.string({ description, helpGroup: 'ANSWERS', ...(options.length ? { options } : {}) });
-
 /** The env wizard's questions that setup passes through (storage is decided by the mode). */
-const ENV_ANSWERS = {
-  'base-url': answer('Public URL, e.g. https://stats.example.com'),
-  port: answer('HTTP port (default 8000).'),
-  'admin-email': answer('Email of the first admin.'),
-  'admin-name': answer('Name of the first admin.'),
-  'admin-password': answer('Password of the first admin (empty: generated and shown once).'),
-  mailer: answer('smtp or none.', ['smtp', 'none']),
-  'mailer-email': answer('From address of outgoing mail.'),
-  'smtp-host': answer('SMTP host.'),
-  'smtp-port': answer('SMTP port.'),
-  'smtp-user': answer('SMTP user.'),
-  'smtp-password': answer('SMTP password.'),
-  'smtp-ssl': answer('Implicit TLS: true or false.', ['true', 'false']),
-  'geoip-db': answer('MaxMind .mmdb file (default: the bundled country database).'),
-  'trusted-proxies': answer('CIDRs whose X-Forwarded-For is believed.'),
-  'backup-dir': answer('Backup directory.'),
-  'backup-recipient': answer('age public key backups are encrypted to.'),
-};
+const { storage: _storage, 'database-url': _databaseUrl, 'clickhouse-url': _clickhouseUrl, 'mailer-name': _mailerName, 'smtp-retries': _smtpRetries, ...ENV_ANSWERS } =
+  ENV_ANSWER_FLAGS;
 
 export default class Setup extends BaseCommand<typeof Setup> {
   static override summary = 'Install analytics on this machine: Docker Compose stack, or --embedded with systemd.';
@@ -69,14 +50,11 @@ export default class Setup extends BaseCommand<typeof Setup> {
 
   async run(): Promise<SetupResult> {
     const { flags } = this;
-    const answers = Object.fromEntries(
-      Object.keys(ENV_ANSWERS).map((k) => [k, (flags as Record<string, unknown>)[k] as string | undefined]),
-    ) as Partial<Record<AnswerFlag, string>>;
     const prompter = this.canPrompt && !this.jsonEnabled() ? terminalPrompter() : undefined;
     const common = {
       dir: flags.dir,
       envFile: flags['env-file'],
-      answers: { ...answers, 'data-dir': flags['data-dir'] },
+      answers: answersFromFlags(flags, Object.keys(ENV_ANSWERS)),
       yes: flags.yes,
       prompter,
       write: { dryRun: flags['dry-run'], force: flags.force, confirmOverwrite: prompter && !flags.yes ? confirmOverwriteOnTerminal : undefined },

@@ -74,7 +74,7 @@ export const VARIABLES = [
   { name: 'SMTP_RETRIES', description: 'Retries for a failed send', default: '2' },
   {
     name: 'IP_GEOLOCATION_DB',
-    description: 'MaxMind .mmdb path; unset = bundled CC0 country database',
+    description: 'MaxMind .mmdb path; unset = bundled country database',
     aliases: ['GEOLITE2_COUNTRY_DB'],
   },
   { name: 'BACKUP_DIR', description: 'Where backups are written', default: './backups' },

@@ -252,7 +252,7 @@ export async function generateEnv(options: EnvGenerateOptions): Promise<EnvGener
     set('SMTP_RETRIES', await wizard.ask({ flag: 'smtp-retries', variable: 'SMTP_RETRIES', message: 'Retries for a failed send', default: '2' }));
   }
 
-  set('IP_GEOLOCATION_DB', await wizard.ask({ flag: 'geoip-db', variable: 'IP_GEOLOCATION_DB', message: 'MaxMind .mmdb path (empty: bundled CC0 country database)' }));
+  set('IP_GEOLOCATION_DB', await wizard.ask({ flag: 'geoip-db', variable: 'IP_GEOLOCATION_DB', message: 'MaxMind .mmdb path (empty: bundled country database)' }));
   set('TRUSTED_PROXIES', await wizard.ask({ flag: 'trusted-proxies', variable: 'TRUSTED_PROXIES', message: 'Trusted proxies (CIDRs whose X-Forwarded-For is believed)', default: '127.0.0.1/32,::1/128' }));
   set('BACKUP_DIR', await wizard.ask({ flag: 'backup-dir', variable: 'BACKUP_DIR', message: 'Backup directory', default: './backups' }));
   set('BACKUP_ENCRYPTION_RECIPIENT', await wizard.ask({ flag: 'backup-recipient', variable: 'BACKUP_ENCRYPTION_RECIPIENT', message: 'age public key to encrypt backups to (empty: not encrypted)' }));
