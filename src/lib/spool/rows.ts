@@ -8,6 +8,7 @@
  */
 import type { EnrichedEvent } from '../ingest/pipeline.js';
 import type { SessionRow } from '../ingest/session.js';
+import { LruMap } from '../ingest/lru.js';
 
 export type SpoolTable = 'events' | 'sessions';
 
@@ -51,12 +52,27 @@ function countryCode(code: string): string {
 // Most attribution columns are empty: skip the JSON call for those.
 const str = (value: string): string => (value === '' ? '""' : JSON.stringify(value));
 
+/**
+ * The LowCardinality columns (browser, OS, country, source...) repeat the same few values on nearly
+ * every row: their JSON is looked up instead of made again, saving most of the encoding work.
+ */
+const lowCardinalityJson = new LruMap<string, string>(4096);
+function low(value: string): string {
+  if (value === '') return '""';
+  let json = lowCardinalityJson.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    lowCardinalityJson.set(value, json);
+  }
+  return json;
+}
+
 export function eventRowJson(event: EnrichedEvent): string {
-  return `[${dateTime(event.timestamp)},${event.site_id},${str(event.name)},"${event.user_id}","${event.session_id}",${str(event.hostname)},${str(event.pathname)},${str(event.referrer)},${str(event.referrer_source)},${str(event.utm_medium)},${str(event.utm_source)},${str(event.utm_campaign)},${str(event.utm_content)},${str(event.utm_term)},"${countryCode(event.country_code)}",${str(event.browser)},${str(event.browser_version)},${str(event.os)},${str(event.os_version)},${str(event.device)},${JSON.stringify(event.prop_keys)},${JSON.stringify(event.prop_values)}]`;
+  return `[${dateTime(event.timestamp)},${event.site_id},${low(event.name)},"${event.user_id}","${event.session_id}",${low(event.hostname)},${str(event.pathname)},${str(event.referrer)},${low(event.referrer_source)},${low(event.utm_medium)},${low(event.utm_source)},${str(event.utm_campaign)},${str(event.utm_content)},${str(event.utm_term)},"${countryCode(event.country_code)}",${low(event.browser)},${low(event.browser_version)},${low(event.os)},${low(event.os_version)},${low(event.device)},${event.prop_keys.length === 0 ? '[]' : JSON.stringify(event.prop_keys)},${event.prop_values.length === 0 ? '[]' : JSON.stringify(event.prop_values)}]`;
 }
 
 export function sessionRowJson(session: SessionRow): string {
-  return `["${session.session_id}",${session.site_id},"${session.user_id}",${session.sign},${session.version},${dateTime(session.start)},${dateTime(session.timestamp)},${session.duration},${session.pageviews},${session.events},${session.is_bounce},${str(session.hostname)},${str(session.entry_page)},${str(session.exit_page)},${str(session.referrer)},${str(session.referrer_source)},${str(session.utm_medium)},${str(session.utm_source)},${str(session.utm_campaign)},${str(session.utm_content)},${str(session.utm_term)},"${countryCode(session.country_code)}",${str(session.browser)},${str(session.browser_version)},${str(session.os)},${str(session.os_version)},${str(session.device)}]`;
+  return `["${session.session_id}",${session.site_id},"${session.user_id}",${session.sign},${session.version},${dateTime(session.start)},${dateTime(session.timestamp)},${session.duration},${session.pageviews},${session.events},${session.is_bounce},${low(session.hostname)},${str(session.entry_page)},${str(session.exit_page)},${str(session.referrer)},${low(session.referrer_source)},${low(session.utm_medium)},${low(session.utm_source)},${str(session.utm_campaign)},${str(session.utm_content)},${str(session.utm_term)},"${countryCode(session.country_code)}",${low(session.browser)},${low(session.browser_version)},${low(session.os)},${low(session.os_version)},${low(session.device)}]`;
 }
 
 /** A format-2 row (a JSONEachRow object as stored then) as the compact row stored now. */

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { eventRowJson, SPOOL_COLUMNS, sessionRowJson } from '../../../src/lib/spool/rows.js';
+import { eventRow, sessionRow } from './fixtures/rows.js';
+
+/** What ClickHouse reads from a stored row: the values in SPOOL_COLUMNS order (ids as decimal strings). */
+function columnsOf(row: object, table: 'events' | 'sessions'): unknown[] {
+  const values = row as Record<string, unknown>;
+  return SPOOL_COLUMNS[table].map((column) => (typeof values[column] === 'bigint' ? String(values[column]) : values[column]));
+}
+
+// Quotes, backslashes, control characters and non-ASCII text in the columns whose JSON is memoised
+// (LowCardinality) and in the others.
+const AWKWARD = ['say "hi"', 'back\\slash', 'tab\there\nnewline', 'Ünïcødé ✓', '\u0001'];
+
+describe('stored rows', () => {
+  it('writes every events column as JSON, the memoised ones too, and the same on a repeat', () => {
+    for (const value of AWKWARD) {
+      const event = { ...eventRow(1), browser: value, os: value, utm_source: value, pathname: value, referrer_source: value, prop_keys: ['k'], prop_values: [value] };
+      const first = eventRowJson(event);
+      expect(JSON.parse(first)).toEqual(columnsOf(event, 'events'));
+      expect(eventRowJson({ ...event })).toBe(first);
+    }
+  });
+
+  it('writes every sessions column as JSON, the memoised ones too', () => {
+    for (const value of AWKWARD) {
+      const session = { ...sessionRow(2), device: value, hostname: value, exit_page: value, sign: -1 as const };
+      expect(JSON.parse(sessionRowJson(session))).toEqual(columnsOf(session, 'sessions'));
+    }
+  });
+
+  it('stores a country code that is not two letters as unknown', () => {
+    const event = { ...eventRow(3), country_code: 'DEU' };
+    expect(JSON.parse(eventRowJson(event))[SPOOL_COLUMNS.events.indexOf('country_code')]).toBe('');
+  });
+});
