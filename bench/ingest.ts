@@ -40,6 +40,41 @@ function peakRssMiB(pid: number): number {
   return Math.round(Number(line.replace(/\D+/g, '')) / 1024);
 }
 
+/** Nanoseconds the process's main thread spent running and runnable-but-waiting for a core. */
+function mainThreadNs(pid: number): { running: number; waiting: number } {
+  const [running, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+  return { running: running ?? 0, waiting: waiting ?? 0 };
+}
+
+/** Machine-wide idle and total CPU time (clock ticks, all cores) from /proc/stat. */
+function machineTicks(): { idle: number; total: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+  return { idle: (fields[3] ?? 0) + (fields[4] ?? 0), total: fields.reduce((sum, n) => sum + n, 0) };
+}
+
+/**
+ * Where a run's time went: the share of wall time the server's main thread ran, and waited in the run
+ * queue for a core (the rest it slept: nothing to do, or waiting for the disk), and the machine's idle
+ * share. A closed-loop run with idle cores and a main thread that often sleeps is bound by latency
+ * (each connection waits for its answer), not by CPU.
+ */
+function startUsage(pid: number): () => { mainRunning: number; mainWaiting: number; machineIdle: number } {
+  const startedAt = process.hrtime.bigint();
+  const thread = mainThreadNs(pid);
+  const machine = machineTicks();
+  return () => {
+    const wallNs = Number(process.hrtime.bigint() - startedAt);
+    const threadNow = mainThreadNs(pid);
+    const machineNow = machineTicks();
+    const percent = (part: number, whole: number) => Math.round((100 * part) / Math.max(whole, 1));
+    return {
+      mainRunning: percent(threadNow.running - thread.running, wallNs),
+      mainWaiting: percent(threadNow.waiting - thread.waiting, wallNs),
+      machineIdle: percent(machineNow.idle - machine.idle, machineNow.total - machine.total),
+    };
+  };
+}
+
 interface Measured {
   rps: number;
   cpuUsPerEvent: number;
@@ -47,11 +82,16 @@ interface Measured {
   p99: number;
   rssMiB: number;
   non2xx: number;
+  /** % of wall time the server's main thread ran / waited for a core; % of the machine idle. */
+  mainRunning: number;
+  mainWaiting: number;
+  machineIdle: number;
 }
 
 /** Closed loop at full speed: the maximum rate (autocannon). */
 async function load(url: string, pid: number): Promise<Measured> {
   const cpuBefore = cpuMicros(pid);
+  const usage = startUsage(pid);
   let ip = 0;
   const result = await autocannon({
     url: `${url}/api/event`,
@@ -72,6 +112,7 @@ async function load(url: string, pid: number): Promise<Measured> {
   });
   const done = result.requests.total;
   return {
+    ...usage(),
     rps: Math.round(result.requests.average),
     cpuUsPerEvent: Math.round((cpuMicros(pid) - cpuBefore) / Math.max(done, 1)),
     p50: result.latency.p50,
@@ -87,6 +128,7 @@ async function load(url: string, pid: number): Promise<Measured> {
  */
 async function paced(url: string, pid: number, rate: number): Promise<Measured> {
   const cpuBefore = cpuMicros(pid);
+  const usage = startUsage(pid);
   const result = await pacedLoad({
     url: `${url}/api/event`,
     rate,
@@ -100,6 +142,7 @@ async function paced(url: string, pid: number, rate: number): Promise<Measured> 
     }),
   });
   return {
+    ...usage(),
     rps: result.rps,
     cpuUsPerEvent: Math.round((cpuMicros(pid) - cpuBefore) / Math.max(result.sent, 1)),
     p50: result.p50,
@@ -152,7 +195,17 @@ const median = (values: number[]) => {
 const medianOf = (pick: (round: Round) => Measured): Measured => {
   const all = rounds.map(pick);
   const field = (key: keyof Measured) => median(all.map((m) => m[key]));
-  return { rps: Math.round(field('rps')), cpuUsPerEvent: Math.round(field('cpuUsPerEvent')), p50: field('p50'), p99: field('p99'), rssMiB: Math.max(...all.map((m) => m.rssMiB)), non2xx: all.reduce((sum, m) => sum + m.non2xx, 0) };
+  return {
+    rps: Math.round(field('rps')),
+    cpuUsPerEvent: Math.round(field('cpuUsPerEvent')),
+    p50: field('p50'),
+    p99: field('p99'),
+    rssMiB: Math.max(...all.map((m) => m.rssMiB)),
+    non2xx: all.reduce((sum, m) => sum + m.non2xx, 0),
+    mainRunning: Math.round(field('mainRunning')),
+    mainWaiting: Math.round(field('mainWaiting')),
+    machineIdle: Math.round(field('machineIdle')),
+  };
 };
 const range = (values: number[], digits: number) => `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 const ratios = rounds.map((r) => r.ours.rps / r.bare.rps);
@@ -163,7 +216,7 @@ const ourResult = medianOf((r) => r.ours);
 const half = medianOf((r) => r.half);
 const bareHalf = medianOf((r) => r.bareHalf);
 const row = (name: string, m: Measured) =>
-  `| ${name} | ${m.rps.toLocaleString('en')} | ${m.cpuUsPerEvent} | ${m.p50} | ${m.p99} | ${m.rssMiB} | ${m.non2xx} |`;
+  `| ${name} | ${m.rps.toLocaleString('en')} | ${m.cpuUsPerEvent} | ${m.p50} | ${m.p99} | ${m.rssMiB} | ${m.non2xx} | ${m.mainRunning} / ${m.mainWaiting} | ${m.machineIdle} |`;
 writeBenchmarkSection(
   'bench:ingest',
   `Command: \`npm run bench:ingest\` (\`BENCH_DURATION_S=${DURATION_S}\`, \`BENCH_CONNECTIONS=${CONNECTIONS}\`, \`BENCH_ROUNDS=${ROUNDS}\`), ${new Date().toISOString().slice(0, 10)}.
@@ -174,10 +227,11 @@ the disk, O_DSYNC); "bare" is node:http answering 202 without doing anything. CP
 user+system time, all threads (chDB's included). Maximum rate: autocannon, closed loop. Half load: an open-loop
 generator at a steady rate (bench/paced-load.ts; latency from when each request was due), offered to both servers.
 Each of ${ROUNDS} rounds runs all four back to back on the same two servers; the table gives medians over the rounds
-(peak RSS: the highest; errors: the sum).
+(peak RSS: the highest; errors: the sum). "Main thread %" is the share of wall time the server's main
+thread ran / waited in the run queue for a core (the rest it slept); "idle %" is the machine's idle share.
 
-| server | events/s | CPU µs/event | p50 ms | p99 ms | peak RSS MiB | errors/non-2xx |
-|---|---:|---:|---:|---:|---:|---:|
+| server | events/s | CPU µs/event | p50 ms | p99 ms | peak RSS MiB | errors/non-2xx | main thread % run / wait | machine idle % |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
 ${row('bare node:http (max)', bareResult)}
 ${row('ours (max)', ourResult)}
 ${row(`bare at half our max (~${halfRate.toLocaleString('en')}/s)`, bareHalf)}
