@@ -211,6 +211,8 @@ function continueSession(state: SessionRow, event: SessionEvent): void {
   state.is_bounce = state.is_bounce === 1 && !event.interactive ? 1 : 0;
   if (isPageview) {
     if (!state.entry_page) state.entry_page = event.pathname;
-    state.exit_page = event.pathname;
+    // Keep the stored string when the page is the same: the state lives in the old generation, and
+    // every new string stored there must be promoted (copied) by the next scavenge.
+    if (state.exit_page !== event.pathname) state.exit_page = event.pathname;
   }
 }
