@@ -11,7 +11,7 @@ import autocannon from 'autocannon';
 import { prepareDataDir } from '../test/helpers/fixtures.js';
 import { spawnServer } from '../test/helpers/server.js';
 import { makeTempDir } from '../test/helpers/temp-dir.js';
-import { pacedLoad } from './paced-load.js';
+import { pacedLoadInChild } from './paced-load.js';
 import { writeBenchmarkSection } from './report.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -123,23 +123,21 @@ async function load(url: string, pid: number): Promise<Measured> {
 }
 
 /**
- * Open loop at a steady rate (bench/paced-load.ts): latency at a given load. autocannon's own rate limit
- * sends each second's quota in a burst, which measures its burst queue instead.
+ * Open loop at a steady rate (bench/paced-load.ts, in a child process of its own): latency at a given
+ * load. autocannon's own rate limit sends each second's quota in a burst, which measures its burst
+ * queue instead.
  */
 async function paced(url: string, pid: number, rate: number): Promise<Measured> {
   const cpuBefore = cpuMicros(pid);
   const usage = startUsage(pid);
-  const result = await pacedLoad({
+  const result = await pacedLoadInChild({
     url: `${url}/api/event`,
     rate,
     durationS: DURATION_S,
     connections: CONNECTIONS,
     body: BODY,
-    headers: (sequence) => ({
-      'content-type': 'text/plain',
-      'user-agent': UA,
-      'x-forwarded-for': `100.65.${(sequence % 60_000) >> 8}.${sequence & 255}`,
-    }),
+    userAgent: UA,
+    forwardedForPrefix: '100.65',
   });
   return {
     ...usage(),
@@ -225,7 +223,7 @@ ${Buffer.byteLength(BODY)}-byte Plausible payload with a different X-Forwarded-F
 \`analytics start\` on embedded storage with durability on (each 202 after the spool's group-commit write reached
 the disk, O_DSYNC); "bare" is node:http answering 202 without doing anything. CPU is the server process's
 user+system time, all threads (chDB's included). Maximum rate: autocannon, closed loop. Half load: an open-loop
-generator at a steady rate (bench/paced-load.ts; latency from when each request was due), offered to both servers.
+generator at a steady rate (bench/paced-load.ts, in a fresh process; latency from when each request was due), offered to both servers.
 Each of ${ROUNDS} rounds runs all four back to back on the same two servers; the table gives medians over the rounds
 (peak RSS: the highest; errors: the sum). "Main thread %" is the share of wall time the server's main
 thread ran / waited in the run queue for a core (the rest it slept); "idle %" is the machine's idle share.

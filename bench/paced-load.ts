@@ -6,7 +6,9 @@
  * latency runs from the moment a request was due to its response, so a stalled server is not hidden by
  * the generator waiting for it (no coordinated omission).
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 
 export interface PacedLoadOptions {
   url: string;
@@ -102,4 +104,57 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
     p99: at(0.99),
     max: at(1),
   };
+}
+
+/** pacedLoad's options for a run in a child process: each request is a new visitor (X-Forwarded-For). */
+export interface ChildPacedLoadOptions {
+  url: string;
+  rate: number;
+  durationS: number;
+  connections: number;
+  body: string;
+  userAgent: string;
+  /** The first two octets of the visitors' addresses, e.g. '100.65'. */
+  forwardedForPrefix: string;
+}
+
+/**
+ * Runs pacedLoad in a fresh Node process. In the bench's own process the generator would share a heap
+ * with what the earlier autocannon runs left behind, and a collection of that heap stalls the
+ * generator: a stall that is counted as server latency.
+ */
+export function pacedLoadInChild(options: ChildPacedLoadOptions): Promise<PacedLoadResult> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(output) as PacedLoadResult);
+      else reject(new Error(`the paced load generator exited with code ${code}`));
+    });
+  });
+}
+
+async function runAsChild(options: ChildPacedLoadOptions): Promise<void> {
+  const [first, second] = options.forwardedForPrefix.split('.');
+  const result = await pacedLoad({
+    url: options.url,
+    rate: options.rate,
+    durationS: options.durationS,
+    connections: options.connections,
+    body: options.body,
+    headers: (sequence) => ({
+      'content-type': 'text/plain',
+      'user-agent': options.userAgent,
+      'x-forwarded-for': `${first}.${second}.${(sequence % 60_000) >> 8}.${sequence & 255}`,
+    }),
+  });
+  process.stdout.write(JSON.stringify(result));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
+  await runAsChild(JSON.parse(process.argv[2]) as ChildPacedLoadOptions);
 }
