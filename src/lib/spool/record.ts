@@ -18,7 +18,8 @@ import { crc32 } from 'node:zlib';
 import type { EnrichedEvent } from '../ingest/pipeline.js';
 import type { SessionRow } from '../ingest/session.js';
 import { SpoolFormatError } from './errors.js';
-import { compactFromObjectRow, eventRowJson, SPOOL_COLUMNS, sessionRowJson, type SpoolTable } from './rows.js';
+import { JsonRowWriter } from './json-row-writer.js';
+import { compactFromObjectRow, eventRowJson, SPOOL_COLUMNS, sessionRowJson, type SpoolTable, writeEventRow, writeSessionRow } from './rows.js';
 
 export interface SpoolRecord {
   events: EnrichedEvent[];
@@ -54,19 +55,25 @@ const HEADER_LENGTH = CRC_HEX_LENGTH + 1;
 const EVENT_BIGINT_FIELDS = ['user_id', 'session_id'] as const;
 const SESSION_BIGINT_FIELDS = ['session_id', 'user_id'] as const;
 
+/** Where records are written before being copied out: one for the process, records are encoded one at a time. */
+const recordWriter = new JsonRowWriter();
+
 /** The framed line for a record, ready to be written. */
 export function encodeRecord(record: SpoolRecord, appendedAt: number): Buffer {
-  let text = `${RECORD_FORMAT_VERSION} ${appendedAt} ${record.events.length} ${record.sessions.length}`;
-  for (const event of record.events) text += `\t${eventRowJson(event)}`;
-  for (const session of record.sessions) text += `\t${sessionRowJson(session)}`;
-  const payloadLength = Buffer.byteLength(text, 'utf8');
-  const line = Buffer.allocUnsafe(HEADER_LENGTH + payloadLength + 1);
-  line.write(text, HEADER_LENGTH, 'utf8');
-  const payload = line.subarray(HEADER_LENGTH, HEADER_LENGTH + payloadLength);
-  line.write(crc32(payload).toString(16).padStart(CRC_HEX_LENGTH, '0'), 0, 'latin1');
-  line[CRC_HEX_LENGTH] = SPACE;
-  line[line.length - 1] = NEWLINE;
-  return line;
+  const out = recordWriter;
+  out.reset();
+  out.ascii(`${'0'.repeat(CRC_HEX_LENGTH)} ${RECORD_FORMAT_VERSION} ${appendedAt} ${record.events.length} ${record.sessions.length}`);
+  for (const event of record.events) {
+    out.byte(TAB);
+    writeEventRow(out, event);
+  }
+  for (const session of record.sessions) {
+    out.byte(TAB);
+    writeSessionRow(out, session);
+  }
+  out.asciiAt(0, crc32(out.view(HEADER_LENGTH)).toString(16).padStart(CRC_HEX_LENGTH, '0'));
+  out.byte(NEWLINE);
+  return Buffer.from(out.view());
 }
 
 export interface SegmentScan {
