@@ -8,8 +8,15 @@ import type { Logger } from '../log.js';
 /** Plausible's tracker sends a few hundred bytes; anything near this is not a pageview. */
 export const EVENT_BODY_LIMIT = 64 * 1024;
 
-/** The answer to nearly every request, built once. */
-const ACCEPTED_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'content-length': '2', ...CORS_HEADERS };
+/**
+ * The answer to nearly every request, built once. A cross-origin POST needs only the allow-origin
+ * header on its answer: the allowed methods and headers matter to a preflight (OPTIONS), which gets them.
+ */
+const ACCEPTED_HEADERS = {
+  'content-type': 'text/plain; charset=utf-8',
+  'content-length': '2',
+  'access-control-allow-origin': CORS_HEADERS['access-control-allow-origin'],
+};
 
 /**
  * POST /api/event: run the pipeline, append what it produced to the spool (fsynced), then answer 202.
