@@ -7,7 +7,7 @@
  * Format-2 spools stored JSONEachRow objects; `compactFromObjectRow` converts those when replayed.
  */
 import type { EnrichedEvent } from '../ingest/pipeline.js';
-import type { SessionRow } from '../ingest/session.js';
+import type { SessionRow, VisitAttributes } from '../ingest/session.js';
 import { JsonRowWriter } from './json-row-writer.js';
 
 export type SpoolTable = 'events' | 'sessions';
@@ -49,6 +49,23 @@ function countryCode(code: string): string {
 // order of SPOOL_COLUMNS: on the hot path of every accepted request, an object per row handed to
 // JSON.stringify, or a template string per row, cost several times more and allocated kilobytes.
 
+/** The attribution and device columns, in the same order on both tables (after pathname / exit_page). */
+function writeVisitAttributes(out: JsonRowWriter, visit: VisitAttributes): void {
+  out.string(visit.referrer);
+  out.string(visit.referrer_source);
+  out.string(visit.utm_medium);
+  out.string(visit.utm_source);
+  out.string(visit.utm_campaign);
+  out.string(visit.utm_content);
+  out.string(visit.utm_term);
+  out.string(countryCode(visit.country_code));
+  out.string(visit.browser);
+  out.string(visit.browser_version);
+  out.string(visit.os);
+  out.string(visit.os_version);
+  out.string(visit.device);
+}
+
 export function writeEventRow(out: JsonRowWriter, event: EnrichedEvent): void {
   out.open();
   out.integer(dateTime(event.timestamp));
@@ -58,19 +75,7 @@ export function writeEventRow(out: JsonRowWriter, event: EnrichedEvent): void {
   out.quotedBigint(event.session_id);
   out.string(event.hostname);
   out.string(event.pathname);
-  out.string(event.referrer);
-  out.string(event.referrer_source);
-  out.string(event.utm_medium);
-  out.string(event.utm_source);
-  out.string(event.utm_campaign);
-  out.string(event.utm_content);
-  out.string(event.utm_term);
-  out.string(countryCode(event.country_code));
-  out.string(event.browser);
-  out.string(event.browser_version);
-  out.string(event.os);
-  out.string(event.os_version);
-  out.string(event.device);
+  writeVisitAttributes(out, event);
   out.stringArray(event.prop_keys);
   out.stringArray(event.prop_values);
   out.close();
@@ -92,19 +97,7 @@ export function writeSessionRow(out: JsonRowWriter, session: SessionRow): void {
   out.string(session.hostname);
   out.string(session.entry_page);
   out.string(session.exit_page);
-  out.string(session.referrer);
-  out.string(session.referrer_source);
-  out.string(session.utm_medium);
-  out.string(session.utm_source);
-  out.string(session.utm_campaign);
-  out.string(session.utm_content);
-  out.string(session.utm_term);
-  out.string(countryCode(session.country_code));
-  out.string(session.browser);
-  out.string(session.browser_version);
-  out.string(session.os);
-  out.string(session.os_version);
-  out.string(session.device);
+  writeVisitAttributes(out, session);
   out.close();
 }
 
