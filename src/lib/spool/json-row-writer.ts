@@ -21,11 +21,6 @@ export class JsonRowWriter {
     this.buffer = Buffer.allocUnsafe(initialBytes);
   }
 
-  /** Bytes written since the last reset. */
-  get length(): number {
-    return this.end;
-  }
-
   reset(): void {
     this.end = 0;
   }
