@@ -19,6 +19,7 @@ import type { EnrichedEvent } from '../ingest/pipeline.js';
 import type { SessionRow } from '../ingest/session.js';
 import { SpoolFormatError } from './errors.js';
 import { JsonRowWriter } from './json-row-writer.js';
+import type { RowBlock } from './row-block.js';
 import { compactFromObjectRow, eventRowJson, SPOOL_COLUMNS, sessionRowJson, type SpoolTable, writeEventRow, writeSessionRow } from './rows.js';
 
 export interface SpoolRecord {
@@ -74,6 +75,21 @@ export function encodeRecord(record: SpoolRecord, appendedAt: number): Buffer {
   out.asciiAt(0, crc32(out.view(HEADER_LENGTH)).toString(16).padStart(CRC_HEX_LENGTH, '0'));
   out.byte(NEWLINE);
   return Buffer.from(out.view());
+}
+
+/**
+ * Cuts a line made by encodeRecord into its rows, the first `eventRows` into `events` and the rest into
+ * `sessions`: the same rows payloadRows cuts from the stored line, without views or parsing.
+ */
+export function pushRecordRows(line: Buffer, eventRows: number, events: RowBlock, sessions: RowBlock): void {
+  const end = line[line.length - 1] === NEWLINE ? line.length - 1 : line.length;
+  let start = line.indexOf(TAB, HEADER_LENGTH);
+  for (let index = 0; start !== -1 && start < end; index++) {
+    const next = line.indexOf(TAB, start + 1);
+    const rowEnd = next === -1 || next > end ? end : next;
+    (index < eventRows ? events : sessions).pushRange(line, start + 1, rowEnd);
+    start = rowEnd === end ? -1 : next;
+  }
 }
 
 export interface SegmentScan {

@@ -25,14 +25,28 @@ export class RowBlock {
   }
 
   push(row: Uint8Array): void {
-    const needed = this.used + row.length + 1;
-    if (needed > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(needed, this.bytes.length * 2));
-      this.bytes.copy(grown, 0, 0, this.used);
-      this.bytes = grown;
-    }
+    this.reserve(row.length + 1);
     this.bytes.set(row, this.used);
-    this.used += row.length;
+    this.endRow(row.length);
+  }
+
+  /** Appends bytes [start, end) of `source` as one row, without making a view of them. */
+  pushRange(source: Buffer, start: number, end: number): void {
+    this.reserve(end - start + 1);
+    source.copy(this.bytes, this.used, start, end);
+    this.endRow(end - start);
+  }
+
+  private reserve(bytes: number): void {
+    const needed = this.used + bytes;
+    if (needed <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(needed, this.bytes.length * 2));
+    this.bytes.copy(grown, 0, 0, this.used);
+    this.bytes = grown;
+  }
+
+  private endRow(length: number): void {
+    this.used += length;
     this.bytes[this.used++] = NEWLINE;
     if (this.count === this.ends.length) {
       const grown = new Uint32Array(this.ends.length * 2);
