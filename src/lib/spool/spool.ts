@@ -33,9 +33,9 @@ import { fsyncDirectory, listSegments, readOrCreateSpoolId, segmentName } from '
 
 export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 /**
- * A sealed segment is one insert per table (~28k requests at 32 MiB). ClickHouse wants few, large
+ * A sealed segment is one insert per table (~35k requests at 32 MiB). ClickHouse wants few, large
  * inserts: with 8 MiB segments cut at 10k rows, merges of the many small parts took ~16 µs of CPU per
- * event at 13k events/s; at 32 MiB ~5 µs (docs/decisions.md). The flusher holds one segment in memory.
+ * event at 13k events/s; at 32 MiB ~5 µs (docs/decisions.md). Its rows are also kept in memory (inMemory).
  */
 export const DEFAULT_SEGMENT_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_COMMIT_WINDOW_MS = 2;
