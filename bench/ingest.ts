@@ -16,7 +16,7 @@ import { writeBenchmarkSection } from './report.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const BODY = JSON.stringify({ n: 'pageview', u: 'https://bench.example/blog/post?utm_source=x', d: 'bench.example', r: 'https://www.google.com/', w: 1280 });
 

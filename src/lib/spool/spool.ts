@@ -33,11 +33,10 @@ import { fsyncDirectory, listSegments, readOrCreateSpoolId, segmentName } from '
 
 export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 /**
- * A sealed segment is one insert per table (~35k requests at 32 MiB). ClickHouse wants few, large
- * inserts: with 8 MiB segments cut at 10k rows, merges of the many small parts took ~16 µs of CPU per
- * event at 13k events/s; at 32 MiB ~5 µs (docs/decisions.md). Its rows are also kept in memory (inMemory).
+ * A sealed segment is one insert per table. 32 MiB segments with a 100k-row trigger cut merge CPU by
+ * two thirds but doubled p99 at half load; see docs/decisions.md ("Flush batches") before changing it.
  */
-export const DEFAULT_SEGMENT_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_COMMIT_WINDOW_MS = 2;
 
 export interface SpoolOptions {
@@ -45,7 +44,7 @@ export interface SpoolOptions {
   dir: string;
   /** Bytes on disk (plus queued) beyond which `append` rejects with SpoolFullError. Default 1 GiB. */
   maxBytes?: number;
-  /** A segment is rotated once it holds this many bytes. Default 32 MiB. */
+  /** A segment is rotated once it holds this many bytes. Default 8 MiB. */
   segmentBytes?: number;
   /**
    * Makes written bytes durable. By default segments are opened with O_DSYNC, so each write returns
