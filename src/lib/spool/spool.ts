@@ -290,7 +290,8 @@ export class Spool {
 
   /**
    * The rows of a sealed segment as stored, cut apart but not parsed: what the flusher inserts. The
-   * row blocks are reused by the spool: valid until the next call.
+   * row blocks are reused by the spool: valid until the next call, or until the segment is removed when
+   * they are the ones kept in memory while it was written.
    */
   async readSegmentRows(name: string): Promise<SegmentRows> {
     const state = this.sealedState(name);
