@@ -53,7 +53,7 @@ export const VARIABLES = [
     secret: true,
   },
   { name: 'CLICKHOUSE_FLUSH_INTERVAL_MS', description: 'How often buffered events are flushed', default: '5000' },
-  { name: 'CLICKHOUSE_MAX_BUFFER_SIZE', description: 'Rows (events + sessions) that trigger an early flush', default: '10000' },
+  { name: 'CLICKHOUSE_MAX_BUFFER_SIZE', description: 'Rows (events + sessions) that trigger an early flush', default: '100000' },
   {
     name: 'TRUSTED_PROXIES',
     description: 'Comma-separated CIDRs whose X-Forwarded-For is believed',

@@ -14,11 +14,11 @@ import type { SpoolSink } from './sink.js';
 import type { Spool } from './spool.js';
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 5_000;
-/** Event + session rows (~3 per request); see docs/decisions.md ("Flush batches") before raising it. */
-export const DEFAULT_FLUSH_MAX_ROWS = 10_000;
+/** Event + session rows (~3 per request); see docs/decisions.md ("Flush batches") before changing it. */
+export const DEFAULT_FLUSH_MAX_ROWS = 100_000;
 /**
  * Rows per insert. Part of the replay contract: a segment must be cut into the same chunks when it is
- * replayed, so change it only with an empty spool. One segment (≤ 8 MiB) is usually a single chunk per table.
+ * replayed, so change it only with an empty spool. One segment (32 MiB) is usually a single chunk per table.
  */
 export const DEFAULT_CHUNK_ROWS = 100_000;
 

@@ -120,8 +120,27 @@ export type SegmentLine =
   /** Bytes after the last newline (always last, only when there are any). */
   | { kind: 'torn-tail'; bytes: number };
 
-/** The lines of a segment one by one, so a long scan can pause for the event loop between them. */
-export function* segmentLines(bytes: Buffer): Generator<SegmentLine> {
+/**
+ * The segment without the zeros after its last byte of data: spare segments are zero-filled before
+ * use (spool.ts), and a record never contains a NUL byte (JSON escapes control characters).
+ */
+export function withoutZeroPadding(bytes: Buffer): Buffer {
+  let end = bytes.length;
+  // Whole chunks by native comparison (a mostly empty 32 MiB segment is read back after a crash),
+  // then byte by byte inside the last chunk that holds data.
+  while (end >= ZERO_CHUNK.length && bytes.subarray(end - ZERO_CHUNK.length, end).equals(ZERO_CHUNK)) end -= ZERO_CHUNK.length;
+  while (end > 0 && bytes[end - 1] === 0) end -= 1;
+  return end === bytes.length ? bytes : bytes.subarray(0, end);
+}
+
+const ZERO_CHUNK = Buffer.alloc(64 * 1024);
+
+/**
+ * The lines of a segment one by one, so a long scan can pause for the event loop between them. The
+ * zero padding after the data is not a line, nor a torn tail.
+ */
+export function* segmentLines(segment: Buffer): Generator<SegmentLine> {
+  const bytes = withoutZeroPadding(segment);
   let start = 0;
   for (;;) {
     const end = bytes.indexOf(NEWLINE, start);

@@ -108,12 +108,60 @@ describe('Spool', () => {
     await first.close();
     const [segment] = await segmentFiles();
     const path = join(dir, segment!);
-    await truncate(path, (await stat(path)).size + 4096);
+    const dataBytes = (await stat(path)).size;
+    await truncate(path, dataBytes + 100_000);
+
+    const reopened = await Spool.open({ dir });
+    expect(reopened.sealedSegments()).toEqual([{ name: segment, bytes: dataBytes, records: 1 }]);
+    const contents = await reopened.readSegment(segment!);
+    expect(contents.records).toHaveLength(1);
+    expect(contents.tornTailBytes).toBe(0);
+    expect(contents.corruptLines).toBe(0);
+    await reopened.close();
+  });
+
+  it('writes into spare segments filled with zeros beforehand, and reads them back after a restart', async () => {
+    const spool = await Spool.open({ dir, segmentBytes: 4096 });
+    for (let id = 0; id < 30; id += 1) await spool.append(recordFor(id));
+    await spool.close();
+    const files = await segmentFiles();
+    expect(files.length).toBeGreaterThan(2);
+    // The first segment was made at open and grows as it is written; the later ones were spares. The
+    // last one was being written when the spool closed: records, then zeros.
+    const spare = join(dir, files.at(-1)!);
+    const spareBytes = await readFile(spare);
+    expect(spareBytes.length).toBeGreaterThanOrEqual(4096);
+    expect(spareBytes.at(-1)).toBe(0);
+
+    const reopened = await Spool.open({ dir });
+    const sealed = reopened.sealedSegments();
+    expect(sealed.reduce((sum, segment) => sum + segment.records, 0)).toBe(30);
+    // Counted by what they hold, not by the zeros around it.
+    const dataBytes = spareBytes.subarray(0, spareBytes.lastIndexOf(0x0a) + 1).length;
+    expect(dataBytes).toBeGreaterThan(0);
+    expect(sealed.find((segment) => segment.name === files.at(-1))?.bytes).toBe(dataBytes);
+    const contents = await Promise.all(sealed.map((segment) => reopened.readSegment(segment.name)));
+    expect(contents.flatMap((segment) => segment.records).map((record) => record.events[0]?.pathname)).toEqual(
+      Array.from({ length: 30 }, (_, id) => `/e/${id}`),
+    );
+    expect(contents.map((segment) => segment.tornTailBytes + segment.corruptLines)).toEqual(sealed.map(() => 0));
+    await reopened.close();
+  });
+
+  it('tells a record torn over the zero padding as a torn tail', async () => {
+    const spool = await Spool.open({ dir });
+    await spool.append(recordFor(0));
+    await spool.close();
+    const [segment] = await segmentFiles();
+    const path = join(dir, segment!);
+    const line = await readFile(path);
+    // Power loss while the next record was written: its first 40 bytes landed, then zeros.
+    await appendFile(path, Buffer.concat([line.subarray(0, 40), Buffer.alloc(8192)]));
 
     const reopened = await Spool.open({ dir });
     const contents = await reopened.readSegment(segment!);
     expect(contents.records).toHaveLength(1);
-    expect(contents.tornTailBytes).toBe(4096);
+    expect(contents.tornTailBytes).toBe(40);
     await reopened.close();
   });
 

@@ -23,9 +23,11 @@ import { DEFAULT_CLICKHOUSE_DATABASE } from './url.js';
 /**
  * chDB runs inside the analytics server: its background merges share the cores with request handling.
  * Niced, they take what request handling leaves (and all of an idle machine) instead of stalling
- * answers while they run; merges still progress, just later under full load.
+ * answers while they run; merges still progress, just later under full load. Two merge threads, not
+ * ClickHouse's 16: on the small machines this runs on, more parallel merges only compete with requests
+ * (bench:ingest went from ~14.6k to ~15.5k events/s; docs/decisions.md "Flush batches").
  */
-const EMBEDDED_SERVER_SETTINGS = { os_threads_nice_value_merge_mutate: 10 } as const;
+const EMBEDDED_SERVER_SETTINGS = { os_threads_nice_value_merge_mutate: 10, background_pool_size: 2 } as const;
 
 /** Formats chDB can stream-insert chunk by chunk (a raw newline is always a row boundary). */
 const LINE_DELIMITED_FORMATS = new Set(['JSONEachRow', 'JSONCompactEachRow', 'TSV', 'TabSeparated']);
