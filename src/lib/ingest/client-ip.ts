@@ -135,6 +135,11 @@ export function clientIp(
 ): string {
   const peer = normalizeIp(remoteAddress ?? '') ?? '';
   if (!peer || !trusted.has(peer) || forwardedFor === undefined) return peer;
+  if (typeof forwardedFor === 'string' && !forwardedFor.includes(',')) {
+    // One hop (a single proxy in front), as on most installs: the same walk without the arrays.
+    const hop = normalizeIp(forwardedFor.trim());
+    return hop === null ? peer : hop;
+  }
 
   // Several X-Forwarded-For headers are one list, in order (RFC 7230 §3.2.2).
   const hops = (typeof forwardedFor === 'string' ? [forwardedFor] : forwardedFor)

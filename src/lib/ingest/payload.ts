@@ -1,4 +1,5 @@
 import { type Drop, drop } from './drop-reasons.js';
+import { LruMap } from './lru.js';
 
 /** Limits from Plausible's ingestion (`Plausible.Ingestion.Request`, `Plausible.Props`). */
 export const PAYLOAD_LIMITS = {
@@ -128,16 +129,26 @@ function first(body: Body, ...keys: string[]): unknown {
 function parseUrl(value: unknown): URL | string {
   if (value === undefined) return 'is required';
   if (typeof value !== 'string') return 'must be a string';
-  let url: URL;
+  const known = parsedUrls.get(value);
+  if (known !== undefined) return known;
+  let url: URL | string;
   try {
     url = new URL(value.trim());
+    // Plausible only refuses `data:`; we refuse everything that is not a web page (file:, chrome-extension:...).
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') url = 'scheme is not allowed';
   } catch {
-    return 'is not a valid URL';
+    url = 'is not a valid URL';
   }
-  // Plausible only refuses `data:`; we refuse everything that is not a web page (file:, chrome-extension:...).
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'scheme is not allowed';
+  if (value.length <= CACHED_URL_MAX_LENGTH) parsedUrls.set(value, url);
   return url;
 }
+
+/**
+ * Most events are for a site's few popular pages: the parsed page URLs of recent events are kept, which
+ * saves the WHATWG parse (~1 µs) on most requests. The URL objects are shared, so nothing may change them.
+ */
+const parsedUrls = new LruMap<string, URL | string>(2048);
+const CACHED_URL_MAX_LENGTH = 2048;
 
 function isTruthyFlag(value: unknown): boolean {
   return value === 1 || value === true || value === '1' || value === 'true';
@@ -159,6 +170,11 @@ function safeDecode(text: string): string {
 
 function domainsOf(raw: unknown, hostname: string): string[] {
   if (typeof raw !== 'string') return raw === undefined && hostname !== '' ? [hostname] : [];
+  if (!raw.includes(',')) {
+    // One site, as nearly every tracker sends.
+    const domain = stripWww(raw.trim().toLowerCase());
+    return domain === '' ? [] : [domain];
+  }
   const domains = raw
     .split(',')
     .map((d) => stripWww(d.trim().toLowerCase()))

@@ -1,3 +1,4 @@
+import { LruMap } from './lru.js';
 import knownSources from './referrer-sources.json' with { type: 'json' };
 import { stripWww } from './payload.js';
 
@@ -99,15 +100,24 @@ function cleanReferrer(url: URL): string {
 
 function parseReferrer(raw: string): URL | null {
   if (raw === '') return null;
+  const known = parsedReferrers.get(raw);
+  if (known !== undefined) return known;
+  let url: URL | null;
   try {
-    const url = new URL(raw);
+    url = new URL(raw);
     // android-app:// is how Android apps (Gmail, Google app) identify themselves as referrers.
     const webLike = url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'android-app:';
-    return webLike && url.hostname !== '' ? url : null;
+    if (!webLike || url.hostname === '') url = null;
   } catch {
-    return null;
+    url = null;
   }
+  if (raw.length <= CACHED_REFERRER_MAX_LENGTH) parsedReferrers.set(raw, url);
+  return url;
 }
+
+/** Referrers repeat as much as pages do (search engines, one social post): parsed once, shared, never changed. */
+const parsedReferrers = new LruMap<string, URL | null>(2048);
+const CACHED_REFERRER_MAX_LENGTH = 2048;
 
 function param(query: URLSearchParams, name: string): string {
   return (query.get(name) ?? '').trim();
