@@ -25,6 +25,16 @@ export class JsonRowWriter {
     this.end = 0;
   }
 
+  /** Bytes written so far. */
+  get length(): number {
+    return this.end;
+  }
+
+  /** Forgets what was written after the first `length` bytes. */
+  truncate(length: number): void {
+    this.end = Math.min(this.end, length);
+  }
+
   /** A view of what was written: valid until the next write or reset. */
   view(start = 0, end = this.end): Buffer {
     return this.buffer.subarray(start, end);

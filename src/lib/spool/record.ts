@@ -56,13 +56,12 @@ const HEADER_LENGTH = CRC_HEX_LENGTH + 1;
 const EVENT_BIGINT_FIELDS = ['user_id', 'session_id'] as const;
 const SESSION_BIGINT_FIELDS = ['session_id', 'user_id'] as const;
 
-/** Where records are written before being copied out: one for the process, records are encoded one at a time. */
-const recordWriter = new JsonRowWriter();
-
-/** The framed line for a record, ready to be written. */
-export function encodeRecord(record: SpoolRecord, appendedAt: number): Buffer {
-  const out = recordWriter;
-  out.reset();
+/**
+ * Appends the framed line for a record to `out`, after what it already holds (the spool writes a batch's
+ * records one after the other into the buffer it will write to disk: no Buffer per record).
+ */
+export function writeRecord(out: JsonRowWriter, record: SpoolRecord, appendedAt: number): void {
+  const start = out.length;
   out.ascii(`${'0'.repeat(CRC_HEX_LENGTH)} ${RECORD_FORMAT_VERSION} ${appendedAt} ${record.events.length} ${record.sessions.length}`);
   for (const event of record.events) {
     out.byte(TAB);
@@ -72,23 +71,23 @@ export function encodeRecord(record: SpoolRecord, appendedAt: number): Buffer {
     out.byte(TAB);
     writeSessionRow(out, session);
   }
-  out.asciiAt(0, crc32(out.view(HEADER_LENGTH)).toString(16).padStart(CRC_HEX_LENGTH, '0'));
+  out.asciiAt(start, crc32(out.view(start + HEADER_LENGTH)).toString(16).padStart(CRC_HEX_LENGTH, '0'));
   out.byte(NEWLINE);
-  return Buffer.from(out.view());
 }
 
 /**
- * Cuts a line made by encodeRecord into its rows, the first `eventRows` into `events` and the rest into
- * `sessions`: the same rows payloadRows cuts from the stored line, without views or parsing.
+ * Cuts the line writeRecord wrote at `bytes[start, end)` into its rows, the first `eventRows` into
+ * `events` and the rest into `sessions`: the same rows payloadRows cuts from the stored line, without
+ * views or parsing.
  */
-export function pushRecordRows(line: Buffer, eventRows: number, events: RowBlock, sessions: RowBlock): void {
-  const end = line[line.length - 1] === NEWLINE ? line.length - 1 : line.length;
-  let start = line.indexOf(TAB, HEADER_LENGTH);
-  for (let index = 0; start !== -1 && start < end; index++) {
-    const next = line.indexOf(TAB, start + 1);
-    const rowEnd = next === -1 || next > end ? end : next;
-    (index < eventRows ? events : sessions).pushRange(line, start + 1, rowEnd);
-    start = rowEnd === end ? -1 : next;
+export function pushRecordRows(bytes: Buffer, start: number, end: number, eventRows: number, events: RowBlock, sessions: RowBlock): void {
+  const lineEnd = bytes[end - 1] === NEWLINE ? end - 1 : end;
+  let tab = bytes.indexOf(TAB, start + HEADER_LENGTH);
+  for (let index = 0; tab !== -1 && tab < lineEnd; index++) {
+    const next = bytes.indexOf(TAB, tab + 1);
+    const rowEnd = next === -1 || next > lineEnd ? lineEnd : next;
+    (index < eventRows ? events : sessions).pushRange(bytes, tab + 1, rowEnd);
+    tab = rowEnd === lineEnd ? -1 : next;
   }
 }
 

@@ -19,7 +19,6 @@ import { SpoolClosedError, SpoolFullError, SpoolWriteError } from './errors.js';
 import {
   appendedAtOf,
   decodePayload,
-  encodeRecord,
   payloadRows,
   pushRecordRows,
   scanSegment,
@@ -27,7 +26,9 @@ import {
   withoutZeroPadding,
   type SpoolRecord,
   type StoredRecord,
+  writeRecord,
 } from './record.js';
+import { JsonRowWriter } from './json-row-writer.js';
 import { ReusableBuffer } from './reusable-buffer.js';
 import { RowBlock } from './row-block.js';
 import { fsyncDirectory, listSegments, readOrCreateSpoolId, segmentName } from './segment-files.js';
@@ -139,7 +140,9 @@ interface RowBlocks {
 const SEALED_SEGMENTS_IN_MEMORY = 1;
 
 interface PendingAppend {
-  line: Buffer;
+  /** Where its line is in the `filling` buffer (then in the one being written). */
+  start: number;
+  end: number;
   rows: number;
   eventRows: number;
   appendedAt: number;
@@ -176,7 +179,12 @@ export class Spool {
 
   private queue: PendingAppend[] = [];
   /** The bytes of the write in flight (one at a time). */
-  private readonly batchBuffer = new ReusableBuffer(256 * 1024);
+  /**
+   * Appends encode their records straight into `filling`; a write takes it whole (its records are the
+   * queue's, in order) and swaps in the other, so the one being written is never touched.
+   */
+  private filling = new JsonRowWriter(64 * 1024);
+  private writing = new JsonRowWriter(64 * 1024);
   /** The segment readSegmentRows is cutting up, and the rows it cuts (the flusher reads one at a time). */
   private readonly segmentBuffer = new ReusableBuffer(1024 * 1024);
   private readonly eventRows = new RowBlock();
@@ -247,15 +255,18 @@ export class Spool {
     if (this.closed) return Promise.reject(new SpoolClosedError(this.dir));
     if (this.broken) return Promise.reject(this.broken);
     const appendedAt = this.now();
-    const line = encodeRecord(record, appendedAt);
+    const start = this.filling.length;
+    writeRecord(this.filling, record, appendedAt);
+    const end = this.filling.length;
     const pendingBytes = this.pendingBytes();
-    if (pendingBytes + line.length > this.maxBytes) {
-      return Promise.reject(new SpoolFullError({ pendingBytes, recordBytes: line.length, maxBytes: this.maxBytes }));
+    if (pendingBytes + end - start > this.maxBytes) {
+      this.filling.truncate(start);
+      return Promise.reject(new SpoolFullError({ pendingBytes, recordBytes: end - start, maxBytes: this.maxBytes }));
     }
-    this.reservedBytes += line.length;
+    this.reservedBytes += end - start;
     this.reservedRecords += 1;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line, rows: record.events.length + record.sessions.length, eventRows: record.events.length, appendedAt, resolve, reject });
+      this.queue.push({ start, end, rows: record.events.length + record.sessions.length, eventRows: record.events.length, appendedAt, resolve, reject });
       this.startWriter();
     });
   }
@@ -425,11 +436,11 @@ export class Spool {
   }
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
-    let length = 0;
-    for (const pending of batch) length += pending.line.length;
-    const bytes = this.batchBuffer.take(length);
-    let offset = 0;
-    for (const pending of batch) offset += pending.line.copy(bytes, offset);
+    const written = this.filling;
+    this.filling = this.writing;
+    this.filling.reset();
+    this.writing = written;
+    const bytes = written.view();
     const segment = this.active;
     try {
       if (this.broken) throw this.broken;
@@ -451,7 +462,7 @@ export class Spool {
     segment.firstAppendedAt ??= batch[0]?.appendedAt;
     segment.rows += batch.reduce((sum, pending) => sum + pending.rows, 0);
     const rows = segment.inMemory;
-    if (rows) for (const pending of batch) pushRecordRows(pending.line, pending.eventRows, rows.events, rows.sessions);
+    if (rows) for (const pending of batch) pushRecordRows(bytes, pending.start, pending.end, pending.eventRows, rows.events, rows.sessions);
     this.appended += batch.length;
     for (const pending of batch) pending.resolve();
     for (const listener of this.appendListeners) listener();
