@@ -5,7 +5,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Flusher, Spool } from '../spool/index.js';
-import { DEFAULT_SPOOL_MAX_BYTES } from '../spool/index.js';
+import { DEFAULT_SPOOL_MAX_BYTES, segmentDataBytes } from '../spool/index.js';
 import { formatBytes, formatDuration, percent } from './format.js';
 import { notOk, ok, type CheckOutcome } from './types.js';
 
@@ -87,9 +87,11 @@ export async function measureSpoolFiles(dataDir: string, now = Date.now()): Prom
   let pendingBytes = 0;
   let oldest: number | undefined;
   for (const name of names) {
-    const info = await stat(path.join(dir, name));
-    if (info.size === 0) continue;
-    pendingBytes += info.size;
+    const file = path.join(dir, name);
+    const bytes = await segmentDataBytes(file);
+    if (bytes === 0) continue;
+    const info = await stat(file);
+    pendingBytes += bytes;
     oldest ??= info.mtimeMs;
   }
   return {

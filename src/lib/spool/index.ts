@@ -23,3 +23,4 @@ export type { SinkInsertOptions, SpoolSink } from './sink.js';
 export { encodeRows, eventRowJson, sessionRowJson, SPOOL_COLUMNS, SPOOL_ROW_FORMAT, type SpoolTable } from './rows.js';
 export type { SpoolRecord, StoredRecord } from './record.js';
 export { SpoolClosedError, SpoolFormatError, SpoolFullError, SpoolWriteError } from './errors.js';
+export { segmentDataBytes } from './segment-files.js';

@@ -64,3 +64,24 @@ export async function readOrCreateSpoolId(dir: string): Promise<string> {
   await fsyncDirectory(dir);
   return id;
 }
+
+/**
+ * The bytes a segment file holds up to its last byte of data: spare segments are zero-filled before use,
+ * so a file's size says nothing about what is waiting in it. Reads backwards until it meets data.
+ */
+export async function segmentDataBytes(path: string): Promise<number> {
+  const file = await open(path, 'r');
+  try {
+    let end = (await file.stat()).size;
+    const chunk = Buffer.allocUnsafe(Math.min(end, 1024 * 1024));
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await file.read(chunk, 0, end - start, start);
+      for (let i = bytesRead - 1; i >= 0; i--) if (chunk[i] !== 0) return start + i + 1;
+      end = start;
+    }
+    return 0;
+  } finally {
+    await file.close();
+  }
+}

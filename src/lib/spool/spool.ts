@@ -382,6 +382,9 @@ export class Spool {
     if (this.closed) return;
     this.closed = true;
     while (this.writer) await this.writer;
+    // Cut the zero padding off (the segment may have been a zero-filled spare): what a stopped server
+    // leaves is then just its records. Best effort: readers skip the padding anyway.
+    await this.activeFile.truncate(this.active.bytes).catch(() => undefined);
     await this.activeFile.close();
     await this.discardSpare();
   }

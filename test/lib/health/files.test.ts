@@ -1,4 +1,4 @@
-import { utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupCheck, listBackups } from '../../../src/lib/health/backups.js';
@@ -131,6 +131,21 @@ describe('spool left by a stopped server', () => {
     const stale = classifySpool(await measureSpoolFiles(dataDir));
     expect(stale.status).toBe('CRITICAL');
     expect(stale.value).toMatch(/oldest 2\.0 h/);
+  });
+
+  it('counts what the segments hold, not the zeros of a zero-filled spare (a server killed mid-segment)', async () => {
+    const dataDir = tempDir();
+    const spool = path.join(dataDir, 'spool');
+    mkdirSync(spool);
+    // A spare that was never written to, and one a killed server had written two records into.
+    writeFileSync(path.join(spool, '000000000002.seg'), Buffer.alloc(3 * 1024 * 1024));
+    const records = Buffer.from('first record\nsecond record\n');
+    writeFileSync(path.join(spool, '000000000001.seg'), Buffer.concat([records, Buffer.alloc(2 * 1024 * 1024 + 5)]));
+    expect(await measureSpoolFiles(dataDir)).toMatchObject({ pendingBytes: records.length });
+
+    writeFileSync(path.join(spool, '000000000001.seg'), Buffer.alloc(4096));
+    expect(await measureSpoolFiles(dataDir)).toMatchObject({ pendingBytes: 0 });
+    expect(classifySpool(await measureSpoolFiles(dataDir)).status).toBe('OK');
   });
 
   it('a nearly full live spool is CRITICAL, a failing flusher WARNING', () => {

@@ -120,26 +120,28 @@ describe('Spool', () => {
     await reopened.close();
   });
 
-  it('writes into spare segments filled with zeros beforehand, and reads them back after a restart', async () => {
+  it('writes into spare segments filled with zeros beforehand, cuts the padding off on close, and reads them back', async () => {
     const spool = await Spool.open({ dir, segmentBytes: 4096 });
     for (let id = 0; id < 30; id += 1) await spool.append(recordFor(id));
+    const open = await segmentFiles();
+    expect(open.length).toBeGreaterThan(3);
+    // The last file is the spare, zeros only; the one before it was a spare too and holds records, then zeros.
+    const spare = await readFile(join(dir, open.at(-1)!));
+    expect(spare.length).toBeGreaterThanOrEqual(4096);
+    expect(spare.every((byte) => byte === 0)).toBe(true);
+    const active = await readFile(join(dir, open.at(-2)!));
+    expect(active.length).toBeGreaterThanOrEqual(4096);
+    expect(active[0]).not.toBe(0);
+    expect(active.at(-1)).toBe(0);
+    const activeData = active.subarray(0, active.lastIndexOf(0x0a) + 1);
     await spool.close();
-    const files = await segmentFiles();
-    expect(files.length).toBeGreaterThan(2);
-    // The first segment was made at open and grows as it is written; the later ones were spares. The
-    // last one was being written when the spool closed: records, then zeros.
-    const spare = join(dir, files.at(-1)!);
-    const spareBytes = await readFile(spare);
-    expect(spareBytes.length).toBeGreaterThanOrEqual(4096);
-    expect(spareBytes.at(-1)).toBe(0);
 
+    // Closed: the spare is gone and the active segment ends with its last record.
+    expect(await segmentFiles()).toEqual(open.slice(0, -1));
+    expect(await readFile(join(dir, open.at(-2)!))).toEqual(activeData);
     const reopened = await Spool.open({ dir });
     const sealed = reopened.sealedSegments();
-    expect(sealed.reduce((sum, segment) => sum + segment.records, 0)).toBe(30);
-    // Counted by what they hold, not by the zeros around it.
-    const dataBytes = spareBytes.subarray(0, spareBytes.lastIndexOf(0x0a) + 1).length;
-    expect(dataBytes).toBeGreaterThan(0);
-    expect(sealed.find((segment) => segment.name === files.at(-1))?.bytes).toBe(dataBytes);
+    expect(sealed.find((segment) => segment.name === open.at(-2))?.bytes).toBe(activeData.length);
     const contents = await Promise.all(sealed.map((segment) => reopened.readSegment(segment.name)));
     expect(contents.flatMap((segment) => segment.records).map((record) => record.events[0]?.pathname)).toEqual(
       Array.from({ length: 30 }, (_, id) => `/e/${id}`),
