@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withoutZeroPadding } from './record.js';
 
 const SEGMENT_PATTERN = /^(\d{12})\.seg$/;
 const SPOOL_ID_FILE = 'spool-id';
@@ -77,7 +78,8 @@ export async function segmentDataBytes(path: string): Promise<number> {
     while (end > 0) {
       const start = Math.max(0, end - chunk.length);
       const { bytesRead } = await file.read(chunk, 0, end - start, start);
-      for (let i = bytesRead - 1; i >= 0; i--) if (chunk[i] !== 0) return start + i + 1;
+      const data = withoutZeroPadding(chunk.subarray(0, bytesRead)).length;
+      if (data > 0) return start + data;
       end = start;
     }
     return 0;
