@@ -39,7 +39,7 @@ export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
  * parts big enough that merging them costs a third of what 8 MiB / 10k did. See docs/decisions.md
  * ("Flush batches") before changing it.
  */
-export const DEFAULT_SEGMENT_BYTES = Number(process.env.SEG_MB ?? 32) * 1024 * 1024;
+export const DEFAULT_SEGMENT_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_COMMIT_WINDOW_MS = 2;
 
 export interface SpoolOptions {
