@@ -5,7 +5,7 @@
  * p99 at half of our maximum rate, over BENCH_ROUNDS rounds (medians and ranges). Writes docs/benchmarks.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { prepareDataDir } from '../test/helpers/fixtures.js';
@@ -17,6 +17,14 @@ import { writeBenchmarkSection } from './report.js';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/**
+ * Diagnostics (results go to a section of their own, not over the figures above): what the p99 tail
+ * and the throughput would be without the spool's disk (BENCH_SPOOL_DIR=/dev/shm/..., not durable)
+ * and without any ClickHouse insert or merge during the runs (BENCH_NO_FLUSH=1: the spool keeps it all).
+ */
+const SPOOL_DIR = process.env.BENCH_SPOOL_DIR;
+const NO_FLUSH = process.env.BENCH_NO_FLUSH === '1';
+const DIAGNOSTIC = [SPOOL_DIR ? `spool on ${SPOOL_DIR}` : '', NO_FLUSH ? 'no flush' : ''].filter(Boolean).join(', ');
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const BODY = JSON.stringify({ n: 'pageview', u: 'https://bench.example/blog/post?utm_source=x', d: 'bench.example', r: 'https://www.google.com/', w: 1280 });
 
@@ -159,9 +167,19 @@ async function startBare(): Promise<{ url: string; child: ChildProcess }> {
 const temp = await makeTempDir('analytics-bench-ingest-');
 const dataDir = path.join(temp.path, 'data');
 await prepareDataDir(dataDir, ['bench.example']);
+const spoolTarget = SPOOL_DIR ? path.join(SPOOL_DIR, `analytics-bench-spool-${process.pid}`) : undefined;
+if (spoolTarget) {
+  rmSync(path.join(dataDir, 'spool'), { recursive: true, force: true });
+  mkdirSync(spoolTarget, { recursive: true });
+  symlinkSync(spoolTarget, path.join(dataDir, 'spool'));
+}
 
 const bare = await startBare();
-const ours = await spawnServer({ DATA_DIR: dataDir, TRUSTED_PROXIES: '127.0.0.1/32' });
+const ours = await spawnServer({
+  DATA_DIR: dataDir,
+  TRUSTED_PROXIES: '127.0.0.1/32',
+  ...(NO_FLUSH ? { CLICKHOUSE_FLUSH_INTERVAL_MS: '3600000', CLICKHOUSE_MAX_BUFFER_SIZE: '10000000' } : {}),
+});
 interface Round {
   bare: Measured;
   ours: Measured;
@@ -183,6 +201,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 await ours.stop('SIGTERM');
 await temp.remove();
+if (spoolTarget) rmSync(spoolTarget, { recursive: true, force: true });
 bare.child.kill();
 
 const median = (values: number[]) => {
@@ -213,12 +232,18 @@ const bareResult = medianOf((r) => r.bare);
 const ourResult = medianOf((r) => r.ours);
 const half = medianOf((r) => r.half);
 const bareHalf = medianOf((r) => r.bareHalf);
+const DIAGNOSTIC_NOTE = DIAGNOSTIC
+  ? `**Diagnostic run, not the product's figures**: ${[
+      SPOOL_DIR ? `the spool sits on ${SPOOL_DIR} (memory: no disk write behind the 202, not durable)` : '',
+      NO_FLUSH ? 'nothing is flushed to ClickHouse during the runs (no insert, no merge; the spool keeps every event)' : '',
+    ].filter(Boolean).join('; ')}. Everything else as in bench:ingest.\n`
+  : '';
 const row = (name: string, m: Measured) =>
   `| ${name} | ${m.rps.toLocaleString('en')} | ${m.cpuUsPerEvent} | ${m.p50} | ${m.p99} | ${m.rssMiB} | ${m.non2xx} | ${m.mainRunning} / ${m.mainWaiting} | ${m.machineIdle} |`;
 writeBenchmarkSection(
-  'bench:ingest',
-  `Command: \`npm run bench:ingest\` (\`BENCH_DURATION_S=${DURATION_S}\`, \`BENCH_CONNECTIONS=${CONNECTIONS}\`, \`BENCH_ROUNDS=${ROUNDS}\`), ${new Date().toISOString().slice(0, 10)}.
-The load runs in the benchmark process over ${CONNECTIONS} keep-alive connections, ${DURATION_S} s per run, the same
+  DIAGNOSTIC ? `bench:ingest diagnostic (${DIAGNOSTIC})` : 'bench:ingest',
+  `Command: \`${[SPOOL_DIR ? `BENCH_SPOOL_DIR=${SPOOL_DIR}` : '', NO_FLUSH ? 'BENCH_NO_FLUSH=1' : ''].filter(Boolean).join(' ')}${DIAGNOSTIC ? ' ' : ''}npm run bench:ingest\` (\`BENCH_DURATION_S=${DURATION_S}\`, \`BENCH_CONNECTIONS=${CONNECTIONS}\`, \`BENCH_ROUNDS=${ROUNDS}\`), ${new Date().toISOString().slice(0, 10)}.
+${DIAGNOSTIC_NOTE}The load runs in the benchmark process over ${CONNECTIONS} keep-alive connections, ${DURATION_S} s per run, the same
 ${Buffer.byteLength(BODY)}-byte Plausible payload with a different X-Forwarded-For per request. "ours" is
 \`analytics start\` on embedded storage with durability on (each 202 after the spool's group-commit write reached
 the disk, O_DSYNC); "bare" is node:http answering 202 without doing anything. CPU is the server process's
