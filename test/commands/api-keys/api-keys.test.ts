@@ -129,7 +129,9 @@ describe('api-keys create / list / revoke (embedded stores)', () => {
 
       const [revoked, active] = created as [typeof created[0], typeof created[0]];
       expect(await verifyApiKey(stores.postgres, revoked.key)).toBeUndefined();
-      expect(await verifyApiKey(stores.postgres, `${active.key.slice(0, -1)}A`)).toBeUndefined();
+      // One character changed (a key ending in 'A' already would make 'A' no change: a 1-in-64 flake).
+      const tampered = `${active.key.slice(0, -1)}${active.key.endsWith('A') ? 'B' : 'A'}`;
+      expect(await verifyApiKey(stores.postgres, tampered)).toBeUndefined();
       expect(await verifyApiKey(stores.postgres, 'Bearer nonsense')).toBeUndefined();
       const verified = await verifyApiKey(stores.postgres, active.key);
       expect(verified).toMatchObject({ keyId: Number(rows[1]?.id), userId: Number(rows[1]?.user_id), rateLimitPerHour: 600 });
