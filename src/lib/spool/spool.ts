@@ -138,6 +138,10 @@ interface RowBlocks {
  * takes a segment right after sealing it, so one is enough; a backlog (ClickHouse down) is read from disk.
  */
 const SEALED_SEGMENTS_IN_MEMORY = 1;
+/** Sealed segments whose sizes set the next spare's zero-fill (about 20 s at the default flush interval). */
+const RECENT_SEGMENTS = 4;
+/** Below this (or an eighth of a segment), recent segments are small: the next spare gets no zeros. */
+const SMALL_SEGMENT_BYTES = 256 * 1024;
 
 interface PendingAppend {
   /** Where its line is in the `filling` buffer (then in the one being written). */
@@ -176,6 +180,8 @@ export class Spool {
    * swaps handles, instead of making every queued append wait for an open and a directory fsync.
    */
   private spare: Promise<SpareSegment> | undefined;
+  /** What the last few sealed segments held (bytes, newest last): sizes the next spare's zeros. */
+  private readonly recentSegmentBytes: number[] = [];
 
   private queue: PendingAppend[] = [];
   /** The bytes of the write in flight (one at a time). */
@@ -497,6 +503,8 @@ export class Spool {
     const next = await this.takeSpare();
     const previousFile = this.activeFile;
     this.sealed.push(this.active);
+    this.recentSegmentBytes.push(this.active.bytes);
+    if (this.recentSegmentBytes.length > RECENT_SEGMENTS) this.recentSegmentBytes.shift();
     if (this.sealed.filter((segment) => segment.inMemory).length > SEALED_SEGMENTS_IN_MEMORY) this.releaseRows(this.active);
     this.active = this.newSegment(next.name);
     this.activeFile = next.file;
@@ -523,9 +531,23 @@ export class Spool {
   private prepareSpare(): void {
     const sequence = this.activeSequence + 1;
     const name = segmentName(sequence);
-    this.spare = createSegmentFile(this.dir, name, this.writesAreDurable, this.segmentBytes).then((file) => ({ sequence, name, file }));
+    this.spare = createSegmentFile(this.dir, name, this.writesAreDurable, this.spareZeroBytes()).then((file) => ({ sequence, name, file }));
     // A failure is seen (and retried) by the rotation that needs the spare.
     this.spare.catch(() => undefined);
+  }
+
+  /**
+   * How much of the next segment to zero-fill ahead of time: twice the most a recent segment held (the
+   * flusher seals one every interval, so about two intervals at the current rate), at most a segment;
+   * none after only small segments. Writes past the zeros grow the file: slower, just as durable. A full
+   * segment per seal zero-filled 32 MiB every flush interval even for one event a second (~550 GB of
+   * writes a day on an almost idle server). Before the first seal the rate is unknown: a full segment.
+   */
+  private spareZeroBytes(): number {
+    if (this.recentSegmentBytes.length === 0) return this.segmentBytes;
+    const recent = Math.max(...this.recentSegmentBytes);
+    if (recent < Math.min(SMALL_SEGMENT_BYTES, this.segmentBytes / 8)) return 0;
+    return Math.min(this.segmentBytes, Math.ceil((2 * recent) / ZERO_CHUNK_BYTES) * ZERO_CHUNK_BYTES);
   }
 
   private async takeSpare(): Promise<SpareSegment> {
@@ -540,7 +562,7 @@ export class Spool {
     const name = segmentName(sequence);
     // The failed attempt may have left the file behind without its handle.
     await unlink(join(this.dir, name)).catch(() => undefined);
-    return { sequence, name, file: await createSegmentFile(this.dir, name, this.writesAreDurable, this.segmentBytes) };
+    return { sequence, name, file: await createSegmentFile(this.dir, name, this.writesAreDurable, this.spareZeroBytes()) };
   }
 
   /** The spare is empty: removed so a stopped spool leaves only segments with records. */

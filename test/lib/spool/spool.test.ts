@@ -150,6 +150,36 @@ describe('Spool', () => {
     await reopened.close();
   });
 
+  it('zero-fills a spare by what recent segments held: nothing while events trickle in, a segment under load', async () => {
+    const segmentBytes = 64 * 1024;
+    const spool = await Spool.open({ dir, segmentBytes });
+    /** The segment being written is the last file but one; the last is the spare made for the next rotation. */
+    const activeFile = async () => stat(join(dir, (await segmentFiles()).at(-2)!));
+
+    // A trickle: the flusher seals a record or two every interval. Rotating takes the previous spare, so
+    // after two seals the segment being written is a spare made after a small segment.
+    let id = 0;
+    for (let seal = 0; seal < 3; seal += 1) {
+      await spool.append(recordFor(id++));
+      await spool.seal();
+    }
+    await spool.append(recordFor(id++));
+    const trickle = await activeFile();
+    expect(trickle.size).toBeLessThan(4096); // one record, no zeros after it
+
+    // Under load segments fill up and rotate by size: the spares get a segment's worth of zeros again.
+    for (let burst = 0; burst < 4; burst += 1) await Promise.all(Array.from({ length: 150 }, () => spool.append(recordFor(id++))));
+    await spool.seal();
+    await spool.append(recordFor(id++));
+    const busy = await activeFile();
+    expect(busy.size).toBe(segmentBytes);
+
+    expect((await readAll(spool)).map((record) => record.events[0]?.pathname)).toEqual(
+      Array.from({ length: id }, (_, n) => `/e/${n}`),
+    );
+    await spool.close();
+  });
+
   it('tells a record torn over the zero padding as a torn tail', async () => {
     const spool = await Spool.open({ dir });
     await spool.append(recordFor(0));
