@@ -1,7 +1,7 @@
 /**
  * Moves sealed spool segments into the sink (ClickHouse), oldest first.
  *
- * Every `intervalMs`, or as soon as `maxRows` rows are pending, a cycle seals the segment being
+ * Every `intervalMs`, or as soon as `maxRows` rows wait unsealed, a cycle seals the segment being
  * written and inserts each sealed segment's events and sessions in chunks. Every chunk carries a
  * deduplication token derived only from (spool id, segment, table, chunk index), so whatever a
  * crash interrupts — an insert whose answer was lost, a segment inserted but not yet deleted — is
@@ -131,8 +131,10 @@ export class Flusher {
   start(): this {
     if (this.started) return this;
     this.started = true;
+    // Only rows not yet sealed count: the segment a cycle is inserting stays pending until it is removed,
+    // and counting it asked for a second cycle right after, sealing a sliver (one more part for ClickHouse).
     this.unsubscribe = this.spool.onAppend(() => {
-      if (this.consecutiveFailures === 0 && this.spool.stats().pendingRows >= this.maxRows) this.tick();
+      if (this.consecutiveFailures === 0 && this.spool.unsealedRows >= this.maxRows) this.tick();
     });
     this.tick();
     return this;

@@ -363,6 +363,14 @@ export class Spool {
     return () => this.appendListeners.delete(listener);
   }
 
+  /**
+   * Rows acknowledged into the segment being written: what the next seal hands the flusher. Cheap (the
+   * flusher's row trigger reads it on every append); rows already sealed are not counted.
+   */
+  get unsealedRows(): number {
+    return this.active.rows;
+  }
+
   stats(): SpoolStats {
     const pendingBytes = this.pendingBytes();
     const all = [...this.sealed, this.active];

@@ -85,6 +85,39 @@ describe('Flusher', () => {
     await spool.close();
   });
 
+  it('does not run a second cycle for the few rows that arrived while a row-triggered one inserted', async () => {
+    const clickhouse = createClickHouseSink(store);
+    let releaseInsert: () => void = () => undefined;
+    const insertReleased = new Promise<void>((resolve) => {
+      releaseInsert = resolve;
+    });
+    let inserting = false;
+    const slowSink: SpoolSink = {
+      insertRows: async (table, rows, options) => {
+        inserting = true;
+        await insertReleased;
+        await clickhouse.insertRows(table, rows, options);
+      },
+    };
+    const spool = await Spool.open({ dir: spoolDir });
+    const flusher = new Flusher({ spool, sink: slowSink, intervalMs: 3_600_000, maxRows: 100 }).start();
+    await until(() => flusher.status().lastFlushAt !== undefined); // the startup replay (nothing to do)
+    await Promise.all(range(0, 60).map((id) => spool.append(recordFor(id)))); // 120 rows: triggers a cycle
+    await until(() => inserting);
+    await Promise.all(range(60, 70).map((id) => spool.append(recordFor(id)))); // 20 rows while it inserts
+    releaseInsert();
+    await until(() => flusher.status().flushedEvents === 60);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(flusher.status().flushedSegments).toBe(1);
+    expect(spool.stats().pendingRecords).toBe(10); // left for the interval or the next 100 rows
+    expect(await storedEventIds(store)).toEqual(range(0, 60));
+    expect(await flusher.flush()).toEqual({ flushed: true, pendingRecords: 0 });
+    expect(await storedEventIds(store)).toEqual(range(0, 70));
+    await flusher.stop();
+    await spool.close();
+  });
+
   it('replays segments left by a previous process as soon as it starts', async () => {
     const previous = await Spool.open({ dir: spoolDir });
     await Promise.all(range(0, 40).map((id) => previous.append(recordFor(id))));
