@@ -1,7 +1,7 @@
 /**
  * Moves sealed spool segments into the sink (ClickHouse), oldest first.
  *
- * Every `intervalMs`, or as soon as `maxRows` rows wait unsealed, a cycle seals the segment being
+ * Every `intervalMs`, or as soon as `maxRows` rows wait that no cycle took yet, a cycle seals the segment being
  * written and inserts each sealed segment's events and sessions in chunks. Every chunk carries a
  * deduplication token derived only from (spool id, segment, table, chunk index), so whatever a
  * crash interrupts — an insert whose answer was lost, a segment inserted but not yet deleted — is
@@ -89,6 +89,8 @@ export class Flusher {
   private readonly sink: SpoolSink;
   private readonly intervalMs: number;
   private readonly maxRows: number;
+  /** Rows of the segments the running cycle took: already on their way, so no reason for another cycle. */
+  private takenRows = 0;
   private readonly chunkRows: number;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
@@ -131,10 +133,11 @@ export class Flusher {
   start(): this {
     if (this.started) return this;
     this.started = true;
-    // Only rows not yet sealed count: the segment a cycle is inserting stays pending until it is removed,
-    // and counting it asked for a second cycle right after, sealing a sliver (one more part for ClickHouse).
+    // Rows a running cycle took do not count: its segments stay pending until removed, and counting them
+    // asked for a second cycle right after, sealing a sliver (one more part for ClickHouse to merge).
+    // Segments sealed by size and not yet taken do count.
     this.unsubscribe = this.spool.onAppend(() => {
-      if (this.consecutiveFailures === 0 && this.spool.unsealedRows >= this.maxRows) this.tick();
+      if (this.consecutiveFailures === 0 && this.spool.pendingRows - this.takenRows >= this.maxRows) this.tick();
     });
     this.tick();
     return this;
@@ -258,8 +261,11 @@ export class Flusher {
     try {
       // The backlog first, and only then seal more: during an outage the segment being written keeps
       // growing (up to its size limit) instead of one tiny segment being cut per retry.
+      this.takenRows = this.spool.pendingRows - this.spool.unsealedRows;
       for (const segment of this.spool.sealedSegments()) await this.flushSegment(segment.name);
-      for (const segment of await this.spool.seal()) await this.flushSegment(segment.name);
+      const sealed = await this.spool.seal();
+      this.takenRows = this.spool.pendingRows - this.spool.unsealedRows;
+      for (const segment of sealed) await this.flushSegment(segment.name);
       this.lastFlushAt = this.now();
       this.consecutiveFailures = 0;
       this.nextRetryAt = undefined;
@@ -275,6 +281,8 @@ export class Flusher {
       };
       this.onError?.(original, { segment, consecutiveFailures: this.consecutiveFailures });
       return false;
+    } finally {
+      this.takenRows = 0;
     }
   }
 

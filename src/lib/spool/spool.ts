@@ -363,10 +363,14 @@ export class Spool {
     return () => this.appendListeners.delete(listener);
   }
 
-  /**
-   * Rows acknowledged into the segment being written: what the next seal hands the flusher. Cheap (the
-   * flusher's row trigger reads it on every append); rows already sealed are not counted.
-   */
+  /** Rows acknowledged and not yet removed, sealed or not (stats().pendingRows without building stats). */
+  get pendingRows(): number {
+    let rows = this.active.rows;
+    for (const segment of this.sealed) rows += segment.rows;
+    return rows;
+  }
+
+  /** Rows acknowledged into the segment being written: what the next seal hands the flusher. */
   get unsealedRows(): number {
     return this.active.rows;
   }
@@ -381,7 +385,7 @@ export class Spool {
       sealedSegments: this.sealed.length,
       pendingBytes,
       pendingRecords: all.reduce((sum, segment) => sum + segment.records, 0) + this.reservedRecords,
-      pendingRows: all.reduce((sum, segment) => sum + segment.rows, 0),
+      pendingRows: this.pendingRows,
       ...(oldest === undefined ? {} : { oldestRecordAt: oldest }),
       maxBytes: this.maxBytes,
       usedRatio: pendingBytes / this.maxBytes,

@@ -118,6 +118,18 @@ describe('Flusher', () => {
     await spool.close();
   });
 
+  it('counts segments sealed by size toward maxRows, so large records are not left for the interval', async () => {
+    const spool = await Spool.open({ dir: spoolDir, segmentBytes: 4096 }); // a few records per segment
+    const flusher = new Flusher({ spool, sink: createClickHouseSink(store), intervalMs: 3_600_000, maxRows: 100 }).start();
+    await until(() => flusher.status().lastFlushAt !== undefined); // the startup replay (nothing to do)
+    for (let id = 0; id < 60; id += 1) await spool.append(recordFor(id)); // 120 rows, no segment holds 100
+    await until(async () => (await countRows(store, 'events')) >= 50, 5_000);
+    await flusher.flush();
+    expect(await storedEventIds(store)).toEqual(range(0, 60));
+    await flusher.stop();
+    await spool.close();
+  });
+
   it('replays segments left by a previous process as soon as it starts', async () => {
     const previous = await Spool.open({ dir: spoolDir });
     await Promise.all(range(0, 40).map((id) => previous.append(recordFor(id))));
