@@ -126,6 +126,38 @@ export function describeClickHouseStoreContract(
       expect(await countOf(store, 'events')).toBe(200);
     });
 
+    it('inserts encoded rows into the named columns, once per deduplication token, with extra settings', async () => {
+      await store.command('TRUNCATE TABLE events');
+      const body = Buffer.from(
+        eventRows(300, 5000)
+          .map((row) => JSON.stringify([row.user_id, row.pathname, row.timestamp, row.site_id]))
+          .join('\n') + '\n',
+      );
+      const options = {
+        deduplicationToken: "encoded-1 'quoted'",
+        columns: ['user_id', 'pathname', 'timestamp', 'site_id'],
+        settings: { input_format_parallel_parsing: 0, optimize_on_insert: 0 },
+      };
+      await store.insertEncoded('events', 'JSONCompactEachRow', body, options);
+      await store.insertEncoded('events', 'JSONCompactEachRow', body, options);
+      expect(await countOf(store, 'events')).toBe(300);
+      // Columns left out take their defaults.
+      expect(await store.query("SELECT name, pathname FROM events WHERE pathname = '/page/5299'")).toEqual([{ name: '', pathname: '/page/5299' }]);
+      await store.insertEncoded('events', 'JSONCompactEachRow', body, { ...options, deduplicationToken: 'encoded-2' });
+      expect(await countOf(store, 'events')).toBe(600);
+    });
+
+    it('refuses an encoded body ClickHouse cannot parse, storing none of it, and bad setting names', async () => {
+      await store.command('TRUNCATE TABLE events');
+      const body = Buffer.from('["1","/a","2024-05-01 12:00:00",1]\n["not a number","/b","2024-05-01 12:00:00",1]\n');
+      const columns = ['user_id', 'pathname', 'timestamp', 'site_id'];
+      await expect(store.insertEncoded('events', 'JSONCompactEachRow', body, { columns })).rejects.toBeInstanceOf(StoreQueryError);
+      expect(await countOf(store, 'events')).toBe(0);
+      await expect(
+        store.insertEncoded('events', 'JSONCompactEachRow', body, { columns, settings: { 'max_threads = 1; DROP TABLE events --': 1 } }),
+      ).rejects.toBeInstanceOf(InvalidIdentifierError);
+    });
+
     const nativeSkip = options.nativeInsertUnsupported;
     it.skipIf(nativeSkip !== undefined)(
       `streams a table out in Native and back into another table with equal counts${nativeSkip ? ` (skipped: ${nativeSkip})` : ''}`,

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { toClickHouseError } from './errors.js';
-import { assertFormatName, assertTableName, columnList, stripTrailingSemicolons } from './identifiers.js';
+import { assertFormatName, assertSettingNames, assertTableName, columnList, stripTrailingSemicolons } from './identifiers.js';
 import { stringifyJson } from './json-each-row.js';
 import { CONNECTION_SETTINGS, insertSettings } from './settings.js';
 import type { ClickHouseInsertOptions, ClickHouseParams, ClickHouseStore, EncodedInsertFormat, EncodedInsertOptions } from './types.js';
@@ -61,12 +61,13 @@ class HttpClickHouseStore implements ClickHouseStore {
   async insertEncoded(table: string, format: EncodedInsertFormat, body: Buffer, options?: EncodedInsertOptions): Promise<void> {
     assertTableName(table);
     assertFormatName(format);
+    const settings = assertSettingNames({ ...insertSettings(options), ...options?.settings });
     if (body.length === 0) return;
     const result = await this.guard(() =>
       this.client.exec({
         query: `INSERT INTO ${table}${columnList(options?.columns)} FORMAT ${format}`,
         values: Readable.from([body]),
-        clickhouse_settings: { ...insertSettings(options), ...options?.settings },
+        clickhouse_settings: settings,
       }),
     );
     result.stream.resume();

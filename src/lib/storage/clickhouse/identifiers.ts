@@ -31,6 +31,24 @@ export function columnList(columns: readonly string[] | undefined): string {
   return columns && columns.length > 0 ? ` (${columns.map(assertColumnName).join(', ')})` : '';
 }
 
+/** Setting names are spliced into SQL (chDB) or a URL (HTTP): plain names only. */
+export function assertSettingNames<T extends Readonly<Record<string, unknown>>>(settings: T): T {
+  for (const name of Object.keys(settings)) if (!NAME.test(name)) throw new InvalidIdentifierError('setting', name);
+  return settings;
+}
+
+/** ` SETTINGS a = 1, b = 'x'` for settings we set ourselves, or '' for none. */
+export function settingsClause(settings: Readonly<Record<string, string | number>>): string {
+  const entries = Object.entries(settings);
+  if (entries.length === 0) return '';
+  const rendered = entries.map(([name, value]) => {
+    assertSettingNames({ [name]: value });
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new RangeError(`setting ${name} is not a finite number`);
+    return `${name} = ${typeof value === 'number' ? String(value) : stringLiteral(value)}`;
+  });
+  return ` SETTINGS ${rendered.join(', ')}`;
+}
+
 export function assertFormatName(name: string): string {
   if (!FORMAT.test(name)) throw new InvalidIdentifierError('format', name);
   return name;
