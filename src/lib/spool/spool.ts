@@ -40,7 +40,6 @@ export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
  * ("Flush batches") before changing it.
  */
 export const DEFAULT_SEGMENT_BYTES = 32 * 1024 * 1024;
-export const DEFAULT_COMMIT_WINDOW_MS = 2;
 
 export interface SpoolOptions {
   /** The spool directory (DATA_DIR/spool); created when missing. */
@@ -56,11 +55,6 @@ export interface SpoolOptions {
    * opens segments without O_DSYNC and calls this after every write.
    */
   sync?: (file: FileHandle) => Promise<void>;
-  /**
-   * Under load, the least time between the starts of two writes (ms), so that more requests share
-   * each disk flush; 0 writes as soon as the previous write ends. Default 2.
-   */
-  commitWindowMs?: number;
   /** Wall clock in ms, stored with each record for lag reporting. */
   now?: () => number;
 }
@@ -166,7 +160,6 @@ export class Spool {
   readonly maxBytes: number;
   private readonly segmentBytes: number;
   private readonly syncFile: (file: FileHandle) => Promise<void>;
-  private readonly commitWindowMs: number;
   /** Segments are opened with O_DSYNC (no `sync` option given): a completed write is durable. */
   private readonly writesAreDurable: boolean;
   private readonly now: () => number;
@@ -222,7 +215,6 @@ export class Spool {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.syncFile = options.sync ?? ((file) => file.datasync());
     this.writesAreDurable = options.sync === undefined;
-    this.commitWindowMs = options.commitWindowMs ?? DEFAULT_COMMIT_WINDOW_MS;
     this.now = options.now ?? Date.now;
     this.sealed = init.sealed;
     this.activeFile = init.activeFile;
@@ -444,15 +436,10 @@ export class Spool {
       }
       const batch = this.queue.splice(0);
       if (batch.length === 0) continue;
-      const startedAt = performance.now();
+      // The next write starts as soon as this one ends, with what queued meanwhile. Holding it back
+      // so more requests share a flush (a 2-ms window) cost 5 % of the maximum rate and did not
+      // shorten the tail (docs/decisions.md "Spool writes").
       await this.writeBatch(batch);
-      // Group commit window: under load (requests arrived while this write ran), let the next write
-      // start no sooner than commitWindowMs after this one did, so more requests share it. A disk
-      // flush costs the same for 3 records as for 30; an idle spool still writes at once.
-      if (this.commitWindowMs > 0 && this.queue.length > 0) {
-        const wait = startedAt + this.commitWindowMs - performance.now();
-        if (wait >= 1) await sleep(wait);
-      }
     }
   }
 
@@ -613,10 +600,6 @@ async function readWholeFile(path: string, into: ReusableBuffer): Promise<Buffer
   } finally {
     await file.close();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function nextCheckPhase(): Promise<void> {
