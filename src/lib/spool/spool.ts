@@ -641,18 +641,20 @@ const ZERO_CHUNK_BYTES = 1024 * 1024;
 let zeroChunk: Buffer | undefined;
 
 /**
- * Through a handle of its own without O_DSYNC: one disk flush at the end instead of one per chunk. The
- * sync matters: the records written over the zeros later must not depend on metadata not yet on disk.
- * Zeros lost to a power cut are harmless (a segment without records is removed on open).
+ * Through a handle of its own opened with O_DSYNC, one 1-MiB chunk per write: the zeros must be on disk
+ * before records are written over them (the records must not depend on metadata not yet on disk), and
+ * in small steps, because the spool's own writes queue behind them on the disk. One flush of the whole
+ * 32 MiB at the end held the write running next to it for 15–18 ms on every flush cycle; a chunk holds
+ * it for about a millisecond (docs/decisions.md "Spool writes"). Zeros lost to a power cut are harmless
+ * (a segment without records is removed on open).
  */
 async function zeroFill(path: string, bytes: number): Promise<void> {
   zeroChunk ??= Buffer.alloc(ZERO_CHUNK_BYTES);
-  const file = await open(path, 'r+');
+  const file = await open(path, constants.O_RDWR | constants.O_DSYNC);
   try {
     for (let position = 0; position < bytes; position += ZERO_CHUNK_BYTES) {
       await writeFully(file, zeroChunk.subarray(0, Math.min(ZERO_CHUNK_BYTES, bytes - position)), position);
     }
-    await file.datasync();
   } finally {
     await file.close();
   }
