@@ -10,7 +10,6 @@ import { toClickHouseError } from './errors.js';
 import {
   assertDatabaseName,
   assertFormatName,
-  assertColumnName,
   assertTableName,
   columnList,
   settingsClause,
