@@ -74,16 +74,7 @@ class ChdbStore implements ClickHouseStore {
   async insert(table: string, rows: readonly object[], options?: ClickHouseInsertOptions): Promise<void> {
     assertTableName(table);
     if (rows.length === 0) return;
-    try {
-      await this.session.insert({
-        table,
-        values: toJsonEachRow(rows),
-        format: 'JSONEachRow',
-        settings: insertSettings(options),
-      });
-    } catch (error) {
-      throw toClickHouseError(error, this.target);
-    }
+    await this.insertEncoded(table, 'JSONEachRow', toJsonEachRow(rows), options);
   }
 
   /**
