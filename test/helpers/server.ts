@@ -10,9 +10,12 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `analytics start --port 0` as a user would and waits until it logs where it listens. */
+/**
+ * Runs `analytics start --port 0` as a user would (`./bin/run.js start`: through the file's `#!` line
+ * and the Node flags it carries) and waits until it logs where it listens.
+ */
 export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawn('node', [binRun, 'start', '--port', '0'], {
+  const child = spawn(binRun, ['start', '--port', '0'], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -165,7 +165,7 @@ describe('templates render', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr.trim()).toBe('');
     const unit = readFileSync(path.join(unitDir, 'analytics.service'), 'utf8');
-    expect(unit).toMatch(new RegExp(`^ExecStart=${process.execPath} \\S+/bin/run\\.js start --env-file ${dir.path}/\\.env$`, 'm'));
+    expect(unit).toMatch(new RegExp(`^ExecStart=${process.execPath} --v8-pool-size=1 \\S+/bin/run\\.js start --env-file ${dir.path}/\\.env$`, 'm'));
   });
 
   it(`the Kubernetes manifests build with ${HAS_KUBECTL ? '`kubectl kustomize`' : 'NO kubectl (SKIPPED the kustomize build: kubectl not installed)'} and are structurally valid`, () => {

@@ -98,7 +98,7 @@ describe(`setup --embedded --yes (no Docker; preflight: ${HAS_DOCTOR ? 'analytic
       expect(first.steps.find((s) => s.name === 'units')?.detail).toBe('verified by systemd-analyze');
     }
     const unit = parseUnit(files[0] as string);
-    expect(unit.Service?.ExecStart?.[0]).toBe(`${process.execPath} ${path.resolve('bin/run.js')} start --env-file ${path.join(dir.path, '.env')}`);
+    expect(unit.Service?.ExecStart?.[0]).toBe(`${process.execPath} --v8-pool-size=1 ${path.resolve('bin/run.js')} start --env-file ${path.join(dir.path, '.env')}`);
     expect(unit.Service?.WorkingDirectory?.[0]).toBe(dir.path);
     expect(unit.Install?.WantedBy).toEqual(['multi-user.target']);
     expect(parseUnit(files[2] as string).Timer?.OnCalendar).toEqual(['*-*-* 03:17:00']);
