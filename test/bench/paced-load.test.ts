@@ -47,8 +47,9 @@ describe('pacedLoad', () => {
     expect(result.completed).toBeGreaterThanOrEqual(396);
     expect(result.completed).toBeLessThanOrEqual(404);
     expect(seen.length).toBeGreaterThanOrEqual(475);
-    expect(seen[0]).toEqual({ method: 'POST', url: '/api/event', body: '{"n":"pageview"}', forwardedFor: '10.0.0.0' });
-    expect(seen[7]?.forwardedFor).toBe('10.0.0.7');
+    // Several requests may leave in one timer tick on different connections: their order on arrival is not fixed.
+    expect(seen).toContainEqual({ method: 'POST', url: '/api/event', body: '{"n":"pageview"}', forwardedFor: '10.0.0.0' });
+    expect(new Set(seen.slice(0, 256).map((request) => request.forwardedFor)).size).toBeGreaterThan(240);
     expect(result.p50).toBeGreaterThan(0);
     expect(result.p99).toBeGreaterThanOrEqual(result.p50);
     expect(result.max).toBeGreaterThanOrEqual(result.p99);

@@ -17,6 +17,7 @@ import {
   stripTrailingSemicolons,
 } from './identifiers.js';
 import { parseJsonEachRow, toJsonEachRow } from './json-each-row.js';
+import { keepMergeThreadsNiced } from './merge-thread-priority.js';
 import { CONNECTION_SETTINGS, insertSettings } from './settings.js';
 import type { ClickHouseInsertOptions, ClickHouseParams, ClickHouseStore, EncodedInsertFormat, EncodedInsertOptions } from './types.js';
 import { DEFAULT_CLICKHOUSE_DATABASE } from './url.js';
@@ -53,6 +54,8 @@ class ChdbStore implements ClickHouseStore {
   private readonly target: { address: string; database: string };
   private closed = false;
   private stagedInserts = 0;
+  /** ClickHouse renices merge threads only with CAP_SYS_NICE; without it, this does (merge-thread-priority.ts). */
+  private readonly mergeThreads = keepMergeThreadsNiced(EMBEDDED_SERVER_SETTINGS.os_threads_nice_value_merge_mutate);
 
   constructor(
     private readonly session: Session,
@@ -155,6 +158,7 @@ class ChdbStore implements ClickHouseStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.mergeThreads.stop();
     this.session.close();
     // close() can return before the native connection is gone; until it is, chDB refuses to open
     // another directory in this process.
