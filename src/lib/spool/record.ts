@@ -53,6 +53,8 @@ const OPEN_BRACE = 0x7b;
 const CRC_HEX_LENGTH = 8;
 /** "xxxxxxxx " before the JSON. */
 const HEADER_LENGTH = CRC_HEX_LENGTH + 1;
+/** The CRC's place (filled in once the payload is written) and the payload's first field. */
+const CRC_PLACEHOLDER_AND_FORMAT = `${'0'.repeat(CRC_HEX_LENGTH)} ${RECORD_FORMAT_VERSION} `;
 const EVENT_BIGINT_FIELDS = ['user_id', 'session_id'] as const;
 const SESSION_BIGINT_FIELDS = ['session_id', 'user_id'] as const;
 
@@ -62,7 +64,13 @@ const SESSION_BIGINT_FIELDS = ['session_id', 'user_id'] as const;
  */
 export function writeRecord(out: JsonRowWriter, record: SpoolRecord, appendedAt: number): void {
   const start = out.length;
-  out.ascii(`${'0'.repeat(CRC_HEX_LENGTH)} ${RECORD_FORMAT_VERSION} ${appendedAt} ${record.events.length} ${record.sessions.length}`);
+  // The header piece by piece: a template string here was a string (and its parts) per request.
+  out.ascii(CRC_PLACEHOLDER_AND_FORMAT);
+  out.digits(appendedAt);
+  out.byte(SPACE);
+  out.digits(record.events.length);
+  out.byte(SPACE);
+  out.digits(record.sessions.length);
   for (const event of record.events) {
     out.byte(TAB);
     writeEventRow(out, event);
@@ -71,7 +79,7 @@ export function writeRecord(out: JsonRowWriter, record: SpoolRecord, appendedAt:
     out.byte(TAB);
     writeSessionRow(out, session);
   }
-  out.asciiAt(start, crc32(out.view(start + HEADER_LENGTH)).toString(16).padStart(CRC_HEX_LENGTH, '0'));
+  out.hex32At(start, crc32(out.view(start + HEADER_LENGTH)));
   out.byte(NEWLINE);
 }
 

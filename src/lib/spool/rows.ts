@@ -42,7 +42,20 @@ function dateTime(unixSeconds: number): number {
  * never accept would block the spool forever. Anything but two letters is stored as unknown.
  */
 function countryCode(code: string): string {
-  return code.length === 2 && /^[A-Za-z]{2}$/.test(code) ? code.toUpperCase() : '';
+  if (code.length !== 2) return '';
+  const first = code.charCodeAt(0);
+  const second = code.charCodeAt(1);
+  // The pipeline's codes are upper case already: no new string for them.
+  if (isUpperAscii(first) && isUpperAscii(second)) return code;
+  return isAsciiLetter(first) && isAsciiLetter(second) ? code.toUpperCase() : '';
+}
+
+function isUpperAscii(code: number): boolean {
+  return code >= 0x41 && code <= 0x5a;
+}
+
+function isAsciiLetter(code: number): boolean {
+  return isUpperAscii(code) || (code >= 0x61 && code <= 0x7a);
 }
 
 // The writers below write each column straight into the record's bytes (json-row-writer.ts), in the

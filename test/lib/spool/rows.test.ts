@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { JsonRowWriter } from '../../../src/lib/spool/json-row-writer.js';
 import { eventRowJson, SPOOL_COLUMNS, sessionRowJson } from '../../../src/lib/spool/rows.js';
 import { eventRow, sessionRow } from './fixtures/rows.js';
 
@@ -42,8 +43,39 @@ describe('stored rows', () => {
     }
   });
 
-  it('stores a country code that is not two letters as unknown', () => {
-    const event = { ...eventRow(3), country_code: 'DEU' };
-    expect(JSON.parse(eventRowJson(event))[SPOOL_COLUMNS.events.indexOf('country_code')]).toBe('');
+  it('stores a country code that is not two letters as unknown, and a lower-case one in upper case', () => {
+    const stored = (code: string) => JSON.parse(eventRowJson({ ...eventRow(3), country_code: code }))[SPOOL_COLUMNS.events.indexOf('country_code')];
+    for (const bad of ['DEU', 'D', '', 'D1', '1D', 'Ä€', 'd-']) expect(stored(bad), bad).toBe('');
+    expect(stored('DE')).toBe('DE');
+    expect(stored('de')).toBe('DE');
+    expect(stored('dE')).toBe('DE');
+  });
+});
+
+describe('JsonRowWriter numbers', () => {
+  it('writes numbers as String() does, whole ones digit by digit', () => {
+    const values = [0, 1, 9, 10, 99, 100, 101, 1_000_000, 2 ** 31, 2 ** 32 + 5, 1_763_000_000_123, Number.MAX_SAFE_INTEGER, -1, -120, 1.5, 2 ** 53 + 2, 1e21];
+    const out = new JsonRowWriter(4);
+    for (const value of values) {
+      out.reset();
+      out.digits(value);
+      expect(out.view().toString('latin1')).toBe(String(value));
+    }
+    out.reset();
+    out.open();
+    out.integer(7);
+    out.integer(1234);
+    out.close();
+    expect(out.view().toString('latin1')).toBe('[7,1234]');
+  });
+
+  it('writes a 32-bit CRC as eight lower-case hex digits in place', () => {
+    const out = new JsonRowWriter();
+    for (const value of [0, 1, 0xabc, 0x7fffffff, 0x80000000, 0xdeadbeef, 0xffffffff]) {
+      out.reset();
+      out.ascii('xx--------yy');
+      out.hex32At(2, value);
+      expect(out.view().toString('latin1')).toBe(`xx${value.toString(16).padStart(8, '0')}yy`);
+    }
   });
 });
