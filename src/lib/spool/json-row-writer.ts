@@ -65,11 +65,6 @@ export class JsonRowWriter {
     this.end = end;
   }
 
-  /** Overwrites bytes written earlier (a placeholder filled in later) with ASCII text. */
-  asciiAt(at: number, text: string): void {
-    for (let i = 0; i < text.length; i++) this.buffer[at + i] = text.charCodeAt(i);
-  }
-
   /**
    * Overwrites 8 bytes written earlier with `value` (an unsigned 32-bit number) as lowercase hex, zero
    * padded. Number#toString(16) goes through V8's runtime for numbers past 2^31 (half of all CRCs).
